@@ -1,0 +1,249 @@
+//! The file-name schemes of the migration tools whose directories are read as they are.
+
+use std::fmt;
+
+/// The layout of a migrations directory; one directory uses one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scheme {
+    /// sqlx and golang-migrate: `<v>_<desc>.sql`, or `<v>_<desc>.up.sql` with an optional
+    /// `<v>_<desc>.down.sql`.
+    Sqlx,
+    /// diesel: a directory `<v>_<desc>/` holding `up.sql`, optional `down.sql` and
+    /// `metadata.toml`.
+    Diesel,
+    /// refinery and Flyway: `V<v>__<desc>.sql`.
+    Refinery,
+    /// goose: `<v>_<desc>.sql` with `-- +goose Up` and `-- +goose Down` sections.
+    Goose,
+    /// dbmate: `<v>_<desc>.sql` with `-- migrate:up` and `-- migrate:down` sections.
+    Dbmate,
+}
+
+impl fmt::Display for Scheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Scheme::Sqlx => "sqlx",
+            Scheme::Diesel => "diesel",
+            Scheme::Refinery => "refinery",
+            Scheme::Goose => "goose",
+            Scheme::Dbmate => "dbmate",
+        })
+    }
+}
+
+/// What a migration file holds, as its name says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// The whole migration, up only or with sections (sqlx simple, refinery, goose, dbmate).
+    Single,
+    /// The up script of a pair.
+    Up,
+    /// The down script of a pair.
+    Down,
+}
+
+/// A parsed migration file or directory name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Name {
+    /// The version, as it sorts.
+    pub version: i64,
+    /// The description: what follows the version separator, without the extension.
+    pub description: String,
+    /// What the file holds.
+    pub role: Role,
+    /// The scheme the name belongs to. `<v>_<desc>.sql` is [`Scheme::Sqlx`] until its content
+    /// shows goose or dbmate sections.
+    pub scheme: Scheme,
+}
+
+const FORMATS: &str = "expected `<version>_<description>.sql`, `<version>_<description>.up.sql` / \
+                       `.down.sql` or `V<version>__<description>.sql`";
+
+/// Parses the name of a `.sql` file directly inside a migrations directory.
+///
+/// The error says what is wrong with the name and which names are accepted.
+pub fn parse_file_name(file_name: &str) -> Result<Name, String> {
+    let Some(stem) = file_name.strip_suffix(".sql") else {
+        return Err(format!("not a `.sql` file; {FORMATS}"));
+    };
+    if let Some(rest) = stem.strip_prefix('V').or_else(|| stem.strip_prefix('v')) {
+        if rest.starts_with(|c: char| c.is_ascii_digit() || c == '-') {
+            let Some((version, description)) = rest.split_once("__") else {
+                return Err(format!(
+                    "refinery names separate the version with two underscores: \
+                     expected `V{}__<description>.sql`",
+                    leading_digits(rest)
+                ));
+            };
+            return named(version, description, Role::Single, Scheme::Refinery);
+        }
+    }
+    let (stem, role) = if let Some(stem) = stem.strip_suffix(".up") {
+        (stem, Role::Up)
+    } else if let Some(stem) = stem.strip_suffix(".down") {
+        (stem, Role::Down)
+    } else {
+        (stem, Role::Single)
+    };
+    match stem.split_once('_') {
+        Some((version, description)) => named(version, description, role, Scheme::Sqlx),
+        None if stem.starts_with(|c: char| c.is_ascii_digit()) => Err(format!(
+            "no description after the version: expected `{stem}_<description>.sql`"
+        )),
+        None => Err(format!("does not start with a version; {FORMATS}")),
+    }
+}
+
+/// Parses the name of a diesel migration directory: `YYYY-MM-DD-HHMMSS_<desc>`,
+/// `YYYY-MM-DD-HHMMSS-NNNN_<desc>` or `<14 digits>_<desc>`.
+///
+/// The version is the name's digits without dashes, as diesel itself orders them.
+pub fn parse_diesel_dir(dir_name: &str) -> Result<Name, String> {
+    let expected = "diesel migration directories are named `YYYY-MM-DD-HHMMSS_<description>`, \
+                    `YYYY-MM-DD-HHMMSS-NNNN_<description>` or `<14 digits>_<description>`";
+    let Some((version, description)) = dir_name.split_once('_') else {
+        return Err(format!("no description after the version; {expected}"));
+    };
+    let groups: Vec<&str> = version.split('-').collect();
+    let widths: Vec<usize> = groups.iter().map(|g| g.len()).collect();
+    let well_formed = groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()))
+        && matches!(widths.as_slice(), [14] | [4, 2, 2, 6] | [4, 2, 2, 6, 4]);
+    if !well_formed {
+        return Err(format!("`{version}` is not a diesel version; {expected}"));
+    }
+    named(&groups.concat(), description, Role::Single, Scheme::Diesel)
+}
+
+fn named(version: &str, description: &str, role: Role, scheme: Scheme) -> Result<Name, String> {
+    let version = parse_version(version)?;
+    if description.is_empty() {
+        return Err("the description after the version is empty".to_owned());
+    }
+    Ok(Name {
+        version,
+        description: description.to_owned(),
+        role,
+        scheme,
+    })
+}
+
+/// Parses a version: decimal digits, leading zeros allowed, at most `i64::MAX`.
+pub fn parse_version(text: &str) -> Result<i64, String> {
+    if let Some(digits) = text.strip_prefix('-') {
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!(
+                "version -{digits} is negative: versions start at 0"
+            ));
+        }
+    }
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "`{text}` is not a version: a version is a non-negative integer"
+        ));
+    }
+    text.parse::<i64>().map_err(|_| {
+        format!(
+            "version {text} is above the largest version {} (i64::MAX)",
+            i64::MAX
+        )
+    })
+}
+
+fn leading_digits(text: &str) -> &str {
+    let end = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    &text[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(name: &str) -> (i64, String, Role, Scheme) {
+        match parse_file_name(name) {
+            Ok(n) => (n.version, n.description, n.role, n.scheme),
+            Err(e) => panic!("{name}: {e}"),
+        }
+    }
+
+    #[test]
+    fn sqlx_and_golang_migrate_names() {
+        assert_eq!(
+            ok("1_init.sql"),
+            (1, "init".into(), Role::Single, Scheme::Sqlx)
+        );
+        assert_eq!(
+            ok("20250402170430_unique_names.up.sql"),
+            (
+                20250402170430,
+                "unique_names".into(),
+                Role::Up,
+                Scheme::Sqlx
+            )
+        );
+        assert_eq!(ok("0030_2.0.0_schema.down.sql").0, 30);
+        assert_eq!(ok("0030_2.0.0_schema.down.sql").1, "2.0.0_schema");
+        assert_eq!(ok("20220505083406_create-events.sql").1, "create-events");
+    }
+
+    #[test]
+    fn refinery_names() {
+        assert_eq!(
+            ok("V3__add_users.sql"),
+            (3, "add_users".into(), Role::Single, Scheme::Refinery)
+        );
+        assert!(parse_file_name("V3_add_users.sql")
+            .unwrap_err()
+            .contains("`V3__<description>.sql`"));
+    }
+
+    #[test]
+    fn versions_are_bounded() {
+        assert_eq!(ok("0_setup.sql").0, 0);
+        assert_eq!(ok("9223372036854775807_max.sql").0, i64::MAX);
+        assert!(parse_file_name("9223372036854775808_over.sql")
+            .unwrap_err()
+            .contains("i64::MAX"));
+        assert!(parse_file_name("-1_neg.sql")
+            .unwrap_err()
+            .contains("negative"));
+        assert!(parse_file_name("V-4__neg.sql")
+            .unwrap_err()
+            .contains("negative"));
+    }
+
+    #[test]
+    fn bad_names_say_what_is_expected() {
+        assert!(parse_file_name("init.sql")
+            .unwrap_err()
+            .contains("does not start with a version"));
+        assert!(parse_file_name("12.sql")
+            .unwrap_err()
+            .contains("`12_<description>.sql`"));
+        assert!(parse_file_name("12_.sql").unwrap_err().contains("empty"));
+        assert!(parse_file_name("1a_x.sql")
+            .unwrap_err()
+            .contains("`1a` is not a version"));
+    }
+
+    #[test]
+    fn diesel_directories() {
+        let v = |n: &str| parse_diesel_dir(n).map(|n| (n.version, n.description));
+        assert_eq!(
+            v("00000000000000_diesel_initial_setup"),
+            Ok((0, "diesel_initial_setup".into()))
+        );
+        assert_eq!(v("2017-08-20-180453_x").map(|p| p.0), Ok(20170820180453));
+        assert_eq!(
+            v("2025-11-19-091444-0000_x").map(|p| p.0),
+            Ok(202511190914440000)
+        );
+        assert_eq!(
+            v("2019-11-15-182353_Add email notifications to crate owners").map(|p| p.1),
+            Ok("Add email notifications to crate owners".into())
+        );
+        assert!(v("2019-11-15_x").is_err());
+        assert!(v("notes").is_err());
+    }
+}

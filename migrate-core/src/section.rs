@@ -1,0 +1,333 @@
+//! Single-file migrations: goose's `-- +goose Up/Down` and dbmate's `-- migrate:up/down`
+//! sections, and the plain case where the whole file is the up script.
+
+use crate::directive::{self, Line};
+use crate::scheme::Scheme;
+
+/// A byte range of a file that is one script.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Part {
+    /// Byte offset where the script starts in the file.
+    pub start: usize,
+    /// Byte offset just past the script's end.
+    pub end: usize,
+    /// 1-based line of `start` in the file.
+    pub line: u32,
+    /// The script runs outside a transaction.
+    pub no_transaction: bool,
+}
+
+/// The scripts one file holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sections {
+    /// The layout the content shows: `base`, [`Scheme::Goose`] or [`Scheme::Dbmate`].
+    pub scheme: Scheme,
+    /// The up script.
+    pub up: Part,
+    /// The down script, when the file has one.
+    pub down: Option<Part>,
+}
+
+/// Problems found in a file, each with its line.
+pub type Problems = Vec<(u32, String)>;
+
+/// Reads one file; a `base` of [`Scheme::Sqlx`] single file may turn out to be goose or dbmate.
+pub fn read(text: &str, base: Scheme) -> Result<Sections, Problems> {
+    let lines = directive::lines(text, 0, text.len(), 1);
+    if base == Scheme::Sqlx && lines.iter().any(|l| goose_marker(l.text).is_some()) {
+        return goose(text, &lines);
+    }
+    if base == Scheme::Sqlx && lines.iter().any(|l| dbmate_marker(l.text).is_some()) {
+        return dbmate(text, &lines);
+    }
+    let directives = directive::read(&lines, &[])?;
+    let up = Part {
+        start: 0,
+        end: text.len(),
+        line: 1,
+        no_transaction: directives.no_transaction,
+    };
+    Ok(Sections {
+        scheme: base,
+        up,
+        down: None,
+    })
+}
+
+/// The annotation after `-- +goose`, when the line is one.
+fn goose_marker(line: &str) -> Option<&str> {
+    line.trim().strip_prefix("-- +goose").map(str::trim)
+}
+
+/// The rest of a `-- migrate:up` or `-- migrate:down` line, with which of the two it is.
+fn dbmate_marker(line: &str) -> Option<(bool, &str)> {
+    let rest = line.trim().strip_prefix("-- migrate:")?;
+    let (word, options) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    match word {
+        "up" => Some((true, options.trim())),
+        "down" => Some((false, options.trim())),
+        _ => None,
+    }
+}
+
+/// The first line that is SQL rather than a blank line or a comment.
+fn is_sql(line: &Line<'_>) -> bool {
+    let trimmed = line.text.trim();
+    !trimmed.is_empty() && !trimmed.starts_with("--")
+}
+
+fn goose(text: &str, lines: &[Line<'_>]) -> Result<Sections, Problems> {
+    let mut problems = Problems::new();
+    let mut up: Option<(usize, usize)> = None;
+    let mut down: Option<(usize, usize)> = None;
+    let mut no_transaction = false;
+    let mut open_block: Option<u32> = None;
+    for (index, line) in lines.iter().enumerate() {
+        let Some(annotation) = goose_marker(line.text) else {
+            if up.is_none() && is_sql(line) && !line.text.trim().starts_with("/*") {
+                problems.push((
+                    line.number,
+                    "SQL before `-- +goose Up`: goose runs nothing outside a section; \
+                     move it below the `-- +goose Up` line"
+                        .to_owned(),
+                ));
+            }
+            continue;
+        };
+        match annotation.to_ascii_lowercase().as_str() {
+            "up" if up.is_some() => problems.push((
+                line.number,
+                "a second `-- +goose Up`: a file has one up section".to_owned(),
+            )),
+            "up" if down.is_some() => problems.push((
+                line.number,
+                "`-- +goose Up` after `-- +goose Down`: put the up section first".to_owned(),
+            )),
+            "up" => up = Some((index, lines.len())),
+            "down" if down.is_some() => problems.push((
+                line.number,
+                "a second `-- +goose Down`: a file has one down section".to_owned(),
+            )),
+            "down" => {
+                if let Some((_, end)) = up.as_mut() {
+                    *end = index;
+                }
+                if let Some(begin) = open_block.take() {
+                    problems.push((begin, "`-- +goose StatementBegin` without a `StatementEnd` before the down section".to_owned()));
+                }
+                down = Some((index, lines.len()));
+            }
+            "statementbegin" => {
+                if let Some(begin) = open_block.replace(line.number) {
+                    problems.push((begin, "`-- +goose StatementBegin` without a `StatementEnd` before the next `StatementBegin`".to_owned()));
+                }
+            }
+            "statementend" => {
+                if open_block.take().is_none() {
+                    problems.push((
+                        line.number,
+                        "`-- +goose StatementEnd` without a `StatementBegin` above it".to_owned(),
+                    ));
+                }
+            }
+            "no transaction" => no_transaction = true,
+            other => problems.push((
+                line.number,
+                format!(
+                    "unknown goose annotation `-- +goose {other}`: known are Up, Down, \
+                     StatementBegin, StatementEnd and NO TRANSACTION"
+                ),
+            )),
+        }
+    }
+    if let Some(begin) = open_block {
+        problems.push((
+            begin,
+            "`-- +goose StatementBegin` without a `StatementEnd`".to_owned(),
+        ));
+    }
+    let directives = match directive::read(lines, &[]) {
+        Ok(d) => d,
+        Err(more) => {
+            problems.extend(more);
+            directive::Directives::default()
+        }
+    };
+    let no_transaction = no_transaction || directives.no_transaction;
+    let Some(up) = up else {
+        problems.push((
+            1,
+            "goose file without `-- +goose Up`: add the line above the up SQL".to_owned(),
+        ));
+        return Err(problems);
+    };
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let part = |(marker, end): (usize, usize)| section(text, lines, marker, end, no_transaction);
+    Ok(Sections {
+        scheme: Scheme::Goose,
+        up: part(up),
+        down: down.map(part),
+    })
+}
+
+fn dbmate(text: &str, lines: &[Line<'_>]) -> Result<Sections, Problems> {
+    let mut problems = Problems::new();
+    let mut up: Option<(usize, usize, bool)> = None;
+    let mut down: Option<(usize, usize, bool)> = None;
+    for (index, line) in lines.iter().enumerate() {
+        let Some((is_up, options)) = dbmate_marker(line.text) else {
+            if up.is_none() && down.is_none() && is_sql(line) {
+                problems.push((
+                    line.number,
+                    "SQL before `-- migrate:up`: dbmate runs nothing outside a section; \
+                     move it below the `-- migrate:up` line"
+                        .to_owned(),
+                ));
+            }
+            continue;
+        };
+        let no_transaction = match options {
+            "" | "transaction:true" => false,
+            "transaction:false" => true,
+            other => {
+                problems.push((
+                    line.number,
+                    format!(
+                        "unknown dbmate option `{other}`: the known option is `transaction:false`"
+                    ),
+                ));
+                false
+            }
+        };
+        let which = if is_up { "up" } else { "down" };
+        let slot = if is_up { &mut up } else { &mut down };
+        if slot.is_some() {
+            problems.push((
+                line.number,
+                format!("a second `-- migrate:{which}`: a file has one {which} section"),
+            ));
+            continue;
+        }
+        *slot = Some((index, lines.len(), no_transaction));
+        if !is_up {
+            match up.as_mut() {
+                Some((_, end, _)) => *end = index,
+                None => problems.push((
+                    line.number,
+                    "`-- migrate:down` before `-- migrate:up`: put the up section first".to_owned(),
+                )),
+            }
+        }
+    }
+    let directives = match directive::read(lines, &["up", "down"]) {
+        Ok(d) => d,
+        Err(more) => {
+            problems.extend(more);
+            directive::Directives::default()
+        }
+    };
+    let Some(up) = up else {
+        problems.push((
+            1,
+            "dbmate file without `-- migrate:up`: add the line above the up SQL".to_owned(),
+        ));
+        return Err(problems);
+    };
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let part = |(marker, end, no_tx): (usize, usize, bool)| {
+        section(text, lines, marker, end, no_tx || directives.no_transaction)
+    };
+    Ok(Sections {
+        scheme: Scheme::Dbmate,
+        up: part(up),
+        down: down.map(part),
+    })
+}
+
+/// The script between the marker line `marker` and line `end` (exclusive).
+fn section(
+    text: &str,
+    lines: &[Line<'_>],
+    marker: usize,
+    end: usize,
+    no_transaction: bool,
+) -> Part {
+    let start_line = &lines[marker];
+    let end_offset = lines.get(end).map_or(text.len(), |l| l.start);
+    Part {
+        start: start_line.end,
+        end: end_offset,
+        line: start_line.number + 1,
+        no_transaction,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slice(text: &str, part: Part) -> &str {
+        &text[part.start..part.end]
+    }
+
+    #[test]
+    fn plain_file_is_one_up_script() {
+        let text = "create table t (a int);\n";
+        let sections = read(text, Scheme::Sqlx).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(sections.scheme, Scheme::Sqlx);
+        assert_eq!(slice(text, sections.up), text);
+        assert!(sections.down.is_none());
+    }
+
+    #[test]
+    fn goose_sections() {
+        let text = "\n-- +goose Up\n-- +goose StatementBegin\ncreate function f() returns int as $$ select 1; $$ language sql;\n-- +goose StatementEnd\n\n-- +goose Down\ndrop function f;\n";
+        let s = read(text, Scheme::Sqlx).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(s.scheme, Scheme::Goose);
+        assert_eq!(s.up.line, 3);
+        assert!(slice(text, s.up).starts_with("-- +goose StatementBegin\ncreate function"));
+        assert!(slice(text, s.up).ends_with("StatementEnd\n\n"));
+        assert_eq!(s.down.map(|d| slice(text, d)), Some("drop function f;\n"));
+        assert!(!s.up.no_transaction);
+    }
+
+    #[test]
+    fn goose_no_transaction_covers_both_sections() {
+        let text = "-- +goose NO TRANSACTION\n-- +goose Up\ncreate index concurrently i on t (a);\n-- +goose Down\ndrop index i;\n";
+        let s = read(text, Scheme::Sqlx).unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(s.up.no_transaction);
+        assert!(s.down.map(|d| d.no_transaction).unwrap_or(false));
+    }
+
+    #[test]
+    fn goose_mistakes_name_their_line() {
+        let text =
+            "select 1;\n-- +goose Up\n-- +goose StatementBegin\nselect 2;\n-- +goose Sideways\n";
+        let problems = read(text, Scheme::Sqlx).err().unwrap_or_default();
+        let lines: Vec<u32> = problems.iter().map(|p| p.0).collect();
+        assert_eq!(lines, vec![1, 5, 3], "{problems:?}");
+    }
+
+    #[test]
+    fn dbmate_sections_and_transaction_option() {
+        let text = "-- migrate:up transaction:false\ncreate index concurrently i on t (a);\n\n-- migrate:down\ndrop index i;\n";
+        let s = read(text, Scheme::Sqlx).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(s.scheme, Scheme::Dbmate);
+        assert_eq!(
+            slice(text, s.up),
+            "create index concurrently i on t (a);\n\n"
+        );
+        assert!(s.up.no_transaction);
+        assert_eq!(s.down.map(|d| (d.line, d.no_transaction)), Some((5, false)));
+    }
+
+    #[test]
+    fn dbmate_down_before_up_is_an_error() {
+        let text = "-- migrate:down\ndrop table t;\n-- migrate:up\ncreate table t (a int);\n";
+        assert!(read(text, Scheme::Sqlx).is_err());
+    }
+}

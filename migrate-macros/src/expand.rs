@@ -1,0 +1,194 @@
+//! Turns a checked migration set into the static table, or its problems into compile errors.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use proc_macro2::{Literal, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use migrate_core::set::{Migration, MigrationSet, Script};
+use migrate_core::{Diagnostics, Options};
+
+use crate::input::{normalise, Input};
+
+/// The variable a test driver sets to stand in for `CARGO_MANIFEST_DIR`: trybuild builds ui
+/// cases in a directory of its own (trybuild issues 202 and 296).
+const MANIFEST_DIR_OVERRIDE: &str = "MIGRATE_MANIFEST_DIR_OVERRIDE";
+
+pub fn expand(input: &Input) -> TokenStream {
+    let span = input
+        .dir
+        .as_ref()
+        .map_or_else(Span::call_site, |lit| lit.span());
+    let root = match std::env::var_os(MANIFEST_DIR_OVERRIDE)
+        .or_else(|| std::env::var_os("CARGO_MANIFEST_DIR"))
+    {
+        Some(root) => PathBuf::from(root),
+        None => {
+            return fallback(
+                input,
+                syn::Error::new(span, "CARGO_MANIFEST_DIR is not set: build with cargo")
+                    .to_compile_error(),
+            )
+        }
+    };
+    let display = input.dir_display();
+    let mut options = Options {
+        lock: None,
+        require_locked: input.require_locked,
+    };
+    if let Some(lock) = &input.lock {
+        options.lock = Some((root.join(lock.value()), normalise(&lock.value())));
+    }
+    match migrate_core::load(&root.join(&display), &display, &options) {
+        Ok(set) => table(input, &set),
+        Err(problems) => fallback(input, errors(&problems, span)),
+    }
+}
+
+/// One `compile_error!` per problem, all on the macro's path literal.
+fn errors(problems: &Diagnostics, span: Span) -> TokenStream {
+    problems
+        .0
+        .iter()
+        .map(|d| syn::Error::new(span, d).to_compile_error())
+        .collect()
+}
+
+/// The errors beside an empty table of the right type, so one mistake does not cascade.
+fn fallback(input: &Input, errors: TokenStream) -> TokenStream {
+    let migrator = quote! { ::migrate::__private::Migrator::__embedded(&[]) };
+    wrap(input, quote! { { #errors #migrator } }, TokenStream::new())
+}
+
+fn wrap(input: &Input, migrator: TokenStream, constants: TokenStream) -> TokenStream {
+    match &input.module {
+        None => migrator,
+        Some((vis, name)) => quote! {
+            #vis mod #name {
+                /// The migrations, embedded and checked at compile time.
+                pub static MIGRATOR: ::migrate::__private::Migrator = #migrator;
+                #constants
+            }
+        },
+    }
+}
+
+fn table(input: &Input, set: &MigrationSet) -> TokenStream {
+    // Sections are emitted as literals; the files they come from are included for the
+    // build to track, once each.
+    let mut tracked: BTreeSet<&PathBuf> = BTreeSet::new();
+    let migrations: Vec<TokenStream> = set
+        .migrations
+        .iter()
+        .map(|m| {
+            for script in std::iter::once(&m.up).chain(&m.down) {
+                if !script.whole_file {
+                    tracked.insert(&script.path);
+                }
+            }
+            migration(m)
+        })
+        .collect();
+    let mut tracking: Vec<TokenStream> = tracked.iter().map(|path| include(path)).collect();
+    if set.lock_path.is_file() {
+        tracking.push(include(&set.lock_path));
+    }
+    let migrator = quote! {
+        {
+            #(#tracking)*
+            const MIGRATIONS: &[::migrate::__private::Migration] = &[#(#migrations),*];
+            ::migrate::__private::Migrator::__embedded(MIGRATIONS)
+        }
+    };
+    wrap(input, migrator, constants(set))
+}
+
+fn include(path: &PathBuf) -> TokenStream {
+    let path = path.to_string_lossy();
+    quote! { const _: &[u8] = ::core::include_bytes!(#path); }
+}
+
+fn migration(m: &Migration) -> TokenStream {
+    let version = Literal::i64_suffixed(m.version);
+    let name = &m.description;
+    let up = script(&m.up);
+    let down = match &m.down {
+        Some(down) => {
+            let down = script(down);
+            quote! { ::core::option::Option::Some(#down) }
+        }
+        None => quote! { ::core::option::Option::None },
+    };
+    let checksum = Literal::byte_string(&m.checksum);
+    let chain = Literal::byte_string(&m.chain);
+    quote! {
+        ::migrate::__private::Migration::__new(#version, #name, #up, #down, *#checksum, *#chain)
+    }
+}
+
+fn script(s: &Script) -> TokenStream {
+    let sql = if s.whole_file {
+        let path = s.path.to_string_lossy();
+        quote! { ::core::include_str!(#path) }
+    } else {
+        let sql = &s.sql;
+        quote! { #sql }
+    };
+    let file = &s.file;
+    let line = Literal::u32_suffixed(s.line);
+    let transaction = if s.no_transaction {
+        quote! { ::migrate::__private::Transaction::Disabled }
+    } else {
+        quote! { ::migrate::__private::Transaction::Wrapped }
+    };
+    quote! { ::migrate::__private::Script::__new(#sql, #file, #line, #transaction) }
+}
+
+/// One `Version` constant per migration, named after its description in upper case.
+fn constants(set: &MigrationSet) -> TokenStream {
+    let mut by_name: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    for m in &set.migrations {
+        by_name
+            .entry(constant_name(&m.description))
+            .or_default()
+            .push(m.version);
+    }
+    let mut out = TokenStream::new();
+    for m in &set.migrations {
+        let base = constant_name(&m.description);
+        // Two migrations with one description each get their version appended.
+        let name = if by_name.get(&base).is_some_and(|v| v.len() > 1) {
+            format!("{base}_{}", m.version)
+        } else {
+            base
+        };
+        let ident = format_ident!("{}", name);
+        let version = Literal::i64_suffixed(m.version);
+        let doc = format!("Version {} ({}).", m.version, m.up.file);
+        out.extend(quote! {
+            #[doc = #doc]
+            pub const #ident: ::migrate::__private::Version = ::migrate::__private::Version::new(#version);
+        });
+    }
+    out
+}
+
+fn constant_name(description: &str) -> String {
+    let mut name = String::new();
+    for c in description.chars() {
+        if c.is_ascii_alphanumeric() {
+            name.push(c.to_ascii_uppercase());
+        } else if !name.ends_with('_') {
+            name.push('_');
+        }
+    }
+    let name = name.trim_matches('_').to_owned();
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("V_{name}")
+    } else if name == "MIGRATOR" {
+        "MIGRATOR_".to_owned()
+    } else {
+        name
+    }
+}
