@@ -1,2 +1,1 @@
-DROP INDEX posts_author_id;
 DROP TABLE posts;

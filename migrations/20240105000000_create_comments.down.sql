@@ -1,2 +1,1 @@
-DROP INDEX comments_post_id;
 DROP TABLE comments;

@@ -45,6 +45,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
+pub use migrate_runtime::{
+    sqlx, Applied, Connect, Driver, MigrationStatus, Report, Runner, State, Step, DEFAULT_TABLE,
+};
 pub use migrate_runtime::{Error, Migration, Migrator, Script, Transaction, Version};
 
 /// Embeds a migrations directory, checked at compile time, as a [`Migrator`].

@@ -1,6 +1,12 @@
 //! The one error type of the runtime.
 
-/// What went wrong, with what to do about it.
+use std::time::Duration;
+
+use crate::table::Version;
+
+/// What went wrong, and what to do about it.
+///
+/// Every variant about one migration carries its version and file.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -8,4 +14,138 @@ pub enum Error {
     /// macro reports the same problems at compile time).
     #[error("the migrations directory has problems; fix them and try again:\n{0}")]
     Source(#[from] migrate_core::Diagnostics),
+
+    /// The database could not be reached or refused a bookkeeping query.
+    #[cfg(feature = "_db")]
+    #[error(
+        "database error outside any migration (connection, permissions or the tracking table)"
+    )]
+    Database(#[source] sqlx::Error),
+
+    /// A statement of a migration failed.
+    #[error(
+        "migration {version} failed at {file}:{line}:{column}: {message}{}{}",
+        hint.as_ref().map(|h| format!("\n  hint: {h}")).unwrap_or_default(),
+        match statement {
+            Some((done, total)) => format!("\n  statements 1 to {done} of {total} are applied and recorded: fix the statement, then run again with `resume` (CLI `migrate up --resume`) to continue from statement {}", done + 1),
+            None => "\n  nothing of it was applied (it ran in a transaction): fix the file and run again".to_owned(),
+        }
+    )]
+    Failed {
+        /// The migration.
+        version: Version,
+        /// Its file.
+        file: String,
+        /// 1-based line in the file.
+        line: u32,
+        /// 1-based column in the file.
+        column: u32,
+        /// The database's message.
+        message: String,
+        /// The database's hint or a note of ours.
+        hint: Option<String>,
+        /// For scripts run statement by statement: statements done, and how many there are.
+        statement: Option<(usize, usize)>,
+    },
+
+    /// An applied migration's file was edited afterwards.
+    #[error(
+        "migration {version} ({file}) was edited after it was applied: the database recorded sha256 {applied}, the file has {embedded}; restore the file and put the change in a new migration (or, for a reviewed edit, `migrate lock --amend {version}`)"
+    )]
+    ChecksumMismatch {
+        /// The migration.
+        version: Version,
+        /// Its file.
+        file: String,
+        /// The checksum the database holds, in hex.
+        applied: String,
+        /// The checksum of the embedded script, in hex.
+        embedded: String,
+    },
+
+    /// The database holds migrations this binary does not know.
+    #[error(
+        "the database has migration {version} ({name}) applied, which this binary does not know: it is older than the database, or the file was deleted; deploy the newer binary, or allow it with `allow_missing`"
+    )]
+    Missing {
+        /// The unknown version.
+        version: Version,
+        /// Its name as recorded.
+        name: String,
+    },
+
+    /// A pending migration is older than one already applied.
+    #[error(
+        "migration {version} ({file}) is pending but older than the applied migration {newest}: it was merged late; renumber it after {newest} (`migrate renumber {version}`), or apply it anyway with `allow_out_of_order`"
+    )]
+    OutOfOrder {
+        /// The pending migration.
+        version: Version,
+        /// Its file.
+        file: String,
+        /// The newest applied version.
+        newest: Version,
+    },
+
+    /// A migration run statement by statement stopped part-way.
+    #[error(
+        "migration {version} ({file}) is dirty: it stopped after statement {done} of {total}, before {file}:{line}{}; statements 1 to {done} are applied. Repair what statement {} may have left, then run again with `resume` (CLI `migrate up --resume`) to continue from it, or `force {version}` if you finished it by hand",
+        error.as_ref().map(|e| format!(" ({e})")).unwrap_or_else(|| " (the process stopped mid-way)".to_owned()),
+        done + 1
+    )]
+    Dirty {
+        /// The migration.
+        version: Version,
+        /// Its file.
+        file: String,
+        /// Statements done.
+        done: usize,
+        /// Statements in the script.
+        total: usize,
+        /// Line of the statement to resume at.
+        line: u32,
+        /// The error recorded when it stopped, if it failed rather than being killed.
+        error: Option<String>,
+    },
+
+    /// Another runner held the lock for longer than the timeout.
+    #[error(
+        "timed out after {waited:?} waiting for the migration lock{}; another instance is migrating (or hung): wait, or raise `lock_timeout`",
+        holder.as_ref().map(|h| format!(" held by {h}")).unwrap_or_default()
+    )]
+    LockTimeout {
+        /// How long it waited.
+        waited: Duration,
+        /// Who holds it, when the database says.
+        holder: Option<String>,
+    },
+
+    /// `undo` needs a down script that the migration does not have.
+    #[error(
+        "cannot undo migration {version} ({file}): it has no down script; nothing was changed. Undo to a target at or above {version}, or add the down script"
+    )]
+    Irreversible {
+        /// The migration.
+        version: Version,
+        /// Its up script.
+        file: String,
+    },
+
+    /// A version that is not in the migration set.
+    #[error("version {version} is not a migration of this set: pick one of the embedded versions")]
+    UnknownVersion {
+        /// The version asked for.
+        version: Version,
+    },
+
+    /// An option or a request that cannot be honoured, with why.
+    #[error("{0}")]
+    Refused(String),
+}
+
+#[cfg(feature = "_db")]
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        Error::Database(e)
+    }
 }

@@ -1,0 +1,247 @@
+//! What the algorithm needs from a database; one file per database implements it.
+
+use std::future::Future;
+use std::time::Duration;
+
+use migrate_core::split::Dialect;
+use sqlx::pool::PoolConnection;
+use sqlx::{Database, Pool};
+
+use crate::error::Error;
+
+#[cfg(feature = "mysql")]
+mod mysql;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+/// The newest row of the tracking table: all the fast path reads.
+#[derive(Debug)]
+pub enum Newest {
+    /// No tracking table yet.
+    NoTable,
+    /// The table is empty.
+    Empty,
+    /// The newest row.
+    Row {
+        version: i64,
+        chain: Vec<u8>,
+        success: bool,
+    },
+}
+
+/// One row of the tracking table.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub version: i64,
+    pub name: String,
+    pub checksum: Vec<u8>,
+    pub applied_at: String,
+    pub duration_ms: i64,
+    pub success: bool,
+    pub statements_done: i64,
+    pub error: Option<String>,
+}
+
+/// A change to the tracking table.
+#[derive(Clone, Copy, Debug)]
+pub enum Write<'a> {
+    /// A new row.
+    Insert {
+        version: i64,
+        name: &'a str,
+        checksum: &'a [u8; 32],
+        chain: &'a [u8; 32],
+        duration_ms: i64,
+        success: bool,
+    },
+    /// Progress of a script run statement by statement; `error` when it stopped on one.
+    Progress {
+        version: i64,
+        statements_done: i64,
+        error: Option<&'a str>,
+    },
+    /// A row becomes a successfully applied migration with this content.
+    Finish {
+        version: i64,
+        checksum: &'a [u8; 32],
+        chain: &'a [u8; 32],
+        duration_ms: i64,
+    },
+    /// The newest row takes the chain of the current set (after out-of-order or forced rows).
+    Reseal { version: i64, chain: &'a [u8; 32] },
+    /// A row goes.
+    Delete { version: i64 },
+}
+
+/// The tracking table's name, quoted for one database.
+#[derive(Clone, Debug)]
+pub struct Table {
+    /// The qualified name, quoted: what goes into SQL text.
+    pub sql: String,
+    /// The qualified name, unquoted: what the lock is keyed on.
+    pub key: String,
+}
+
+/// A database the runtime can migrate.
+pub trait Driver: Database + Sized {
+    #[doc(hidden)]
+    const NAME: &'static str;
+    #[doc(hidden)]
+    const DIALECT: Dialect;
+    /// Whether DDL can run inside a transaction (not on MySQL, where DDL commits).
+    #[doc(hidden)]
+    const TRANSACTIONAL_DDL: bool;
+    /// What holds the lock until it is released.
+    #[doc(hidden)]
+    type Lock: Send;
+
+    #[doc(hidden)]
+    fn quote(identifier: &str) -> String;
+
+    #[doc(hidden)]
+    fn create_table_sql(table: &str) -> String;
+
+    #[doc(hidden)]
+    fn newest<'a>(
+        conn: &'a mut Self::Connection,
+        table: &'a Table,
+    ) -> impl Future<Output = Result<Newest, sqlx::Error>> + Send + 'a;
+
+    #[doc(hidden)]
+    fn lock<'a>(
+        conn: &'a mut Self::Connection,
+        table: &'a Table,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<Self::Lock, Error>> + Send + 'a;
+
+    #[doc(hidden)]
+    fn unlock<'a>(
+        conn: &'a mut Self::Connection,
+        table: &'a Table,
+        lock: Self::Lock,
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'a;
+
+    /// Runs SQL text as it is (several statements allowed where the database allows them).
+    #[doc(hidden)]
+    fn exec<'a>(
+        conn: &'a mut Self::Connection,
+        sql: &'a str,
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'a;
+
+    #[doc(hidden)]
+    fn history<'a>(
+        conn: &'a mut Self::Connection,
+        table: &'a Table,
+    ) -> impl Future<Output = Result<Vec<Row>, sqlx::Error>> + Send + 'a;
+
+    #[doc(hidden)]
+    fn write<'a>(
+        conn: &'a mut Self::Connection,
+        table: &'a Table,
+        write: Write<'a>,
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'a;
+
+    /// Where in the SQL text sent the error points, in characters from 0, when the database
+    /// says (PostgreSQL does).
+    #[doc(hidden)]
+    fn error_position(error: &sqlx::Error) -> Option<usize> {
+        let _ = error;
+        None
+    }
+
+    /// A hint from the database or for its error, when there is one.
+    #[doc(hidden)]
+    fn error_hint(error: &sqlx::Error) -> Option<String> {
+        let _ = error;
+        None
+    }
+}
+
+/// A connection for one operation: from a pool, or borrowed from the caller.
+#[doc(hidden)]
+pub enum Conn<'c, DB: Database> {
+    Pooled(PoolConnection<DB>),
+    Borrowed(&'c mut DB::Connection),
+}
+
+impl<DB: Database> Conn<'_, DB> {
+    pub fn get(&mut self) -> &mut DB::Connection {
+        match self {
+            Conn::Pooled(c) => c,
+            Conn::Borrowed(c) => c,
+        }
+    }
+
+    /// A pooled connection that may hold a session lock is closed rather than returned, so a
+    /// run dropped mid-way (a cancelled future) cannot leave the lock with an idle connection.
+    pub(crate) fn close_on_drop(&mut self) {
+        if let Conn::Pooled(c) = self {
+            c.close_on_drop();
+        }
+    }
+}
+
+/// What the runtime accepts as a database: `&Pool<DB>`, `&mut PoolConnection<DB>` or a
+/// `&mut` connection (`PgConnection`, `SqliteConnection`, `MySqlConnection`).
+pub trait Connect<'c>: Send {
+    /// The database.
+    type Database: Driver;
+
+    #[doc(hidden)]
+    fn connect(self) -> impl Future<Output = Result<Conn<'c, Self::Database>, sqlx::Error>> + Send;
+}
+
+impl<'c, DB: Driver> Connect<'c> for &'c Pool<DB> {
+    type Database = DB;
+
+    async fn connect(self) -> Result<Conn<'c, DB>, sqlx::Error> {
+        Ok(Conn::Pooled(self.acquire().await?))
+    }
+}
+
+impl<'c, DB: Driver> Connect<'c> for &'c mut PoolConnection<DB> {
+    type Database = DB;
+
+    async fn connect(self) -> Result<Conn<'c, DB>, sqlx::Error> {
+        Ok(Conn::Borrowed(&mut **self))
+    }
+}
+
+/// `impl Connect for &mut <the driver's connection>`.
+macro_rules! connect_borrowed {
+    ($db:ty, $conn:ty) => {
+        impl<'c> $crate::driver::Connect<'c> for &'c mut $conn {
+            type Database = $db;
+
+            async fn connect(self) -> Result<$crate::driver::Conn<'c, $db>, sqlx::Error> {
+                Ok($crate::driver::Conn::Borrowed(self))
+            }
+        }
+    };
+}
+pub(crate) use connect_borrowed;
+
+/// Quotes an identifier with `quote`, doubling the quote inside it.
+pub(crate) fn quote_with(identifier: &str, quote: char) -> String {
+    let mut out = String::with_capacity(identifier.len() + 2);
+    out.push(quote);
+    for c in identifier.chars() {
+        if c == quote {
+            out.push(quote);
+        }
+        out.push(c);
+    }
+    out.push(quote);
+    out
+}
+
+/// A 64-bit lock key from a name, the same in every process.
+#[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
+pub(crate) fn lock_key(name: &str) -> i64 {
+    let digest = migrate_core::checksum::checksum(&format!("migrate lock {name}"));
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(bytes)
+}

@@ -1,0 +1,214 @@
+//! The options of a run and the operations a [`Runner`] offers.
+
+use std::time::Duration;
+
+use crate::driver::Connect;
+use crate::error::Error;
+use crate::status::{MigrationStatus, Report, Step};
+use crate::table::{Migrator, Version};
+
+/// The default tracking table.
+pub const DEFAULT_TABLE: &str = "_migrations";
+
+/// Settings of a run; start from [`Migrator::runner`].
+#[derive(Clone, Debug)]
+pub(crate) struct Options {
+    pub table: String,
+    pub schema: Option<String>,
+    pub allow_missing: bool,
+    pub allow_out_of_order: bool,
+    pub atomic: bool,
+    pub lock_timeout: Duration,
+    pub locking: bool,
+    pub resume: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            table: DEFAULT_TABLE.to_owned(),
+            schema: None,
+            allow_missing: false,
+            allow_out_of_order: false,
+            atomic: false,
+            lock_timeout: Duration::from_secs(60),
+            locking: true,
+            resume: false,
+        }
+    }
+}
+
+/// A [`Migrator`] with settings: the tracking table, what to allow, how to lock.
+///
+/// ```no_run
+/// # async fn example(pool: sqlx::SqlitePool) -> Result<(), migrate_runtime::Error> {
+/// # static MIGRATOR: migrate_runtime::Migrator = migrate_runtime::Migrator::__embedded(&[]);
+/// use std::time::Duration;
+///
+/// MIGRATOR
+///     .runner()
+///     .table("schema_history")
+///     .lock_timeout(Duration::from_secs(10))
+///     .run(&pool)
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Runner<'m> {
+    pub(crate) migrator: &'m Migrator,
+    pub(crate) options: Options,
+}
+
+impl Migrator {
+    /// A runner with the default settings, to change some of them.
+    pub fn runner(&self) -> Runner<'_> {
+        Runner {
+            migrator: self,
+            options: Options::default(),
+        }
+    }
+
+    /// Applies every pending migration (see [`Runner::run`]).
+    pub async fn run<'c>(&self, db: impl Connect<'c>) -> Result<Report, Error> {
+        self.runner().run(db).await
+    }
+
+    /// Applies pending migrations up to and including `target` (see [`Runner::run_to`]).
+    pub async fn run_to<'c>(&self, db: impl Connect<'c>, target: Version) -> Result<Report, Error> {
+        self.runner().run_to(db, target).await
+    }
+
+    /// Undoes applied migrations newer than `target` (see [`Runner::undo`]).
+    pub async fn undo<'c>(
+        &self,
+        db: impl Connect<'c>,
+        target: Option<Version>,
+    ) -> Result<Report, Error> {
+        self.runner().undo(db, target).await
+    }
+
+    /// The state of every migration in the database (see [`Runner::status`]).
+    pub async fn status<'c>(&self, db: impl Connect<'c>) -> Result<Vec<MigrationStatus>, Error> {
+        self.runner().status(db).await
+    }
+
+    /// What `run` would do, without doing it (see [`Runner::plan`]).
+    pub async fn plan<'c>(&self, db: impl Connect<'c>) -> Result<Vec<Step>, Error> {
+        self.runner().plan(db).await
+    }
+}
+
+impl Runner<'_> {
+    /// The tracking table's name (default `_migrations`). It is quoted, never pasted.
+    pub fn table(mut self, name: impl Into<String>) -> Self {
+        self.options.table = name.into();
+        self
+    }
+
+    /// The tracking table's schema (PostgreSQL) or database (MySQL); default: the
+    /// connection's current one.
+    pub fn schema(mut self, schema: impl Into<String>) -> Self {
+        self.options.schema = Some(schema.into());
+        self
+    }
+
+    /// Accept applied migrations that this set does not have (a newer binary applied them).
+    pub fn allow_missing(mut self, allow: bool) -> Self {
+        self.options.allow_missing = allow;
+        self
+    }
+
+    /// Apply a pending migration even when a newer one is already applied.
+    pub fn allow_out_of_order(mut self, allow: bool) -> Self {
+        self.options.allow_out_of_order = allow;
+        self
+    }
+
+    /// Apply all pending migrations in one transaction: all or nothing (PostgreSQL and
+    /// SQLite; refused on MySQL and for `no-transaction` migrations). PostgreSQL holds a lock
+    /// per table touched until the end, so thousands of DDL statements can exceed
+    /// `max_locks_per_transaction` (64 by default).
+    pub fn atomic(mut self, atomic: bool) -> Self {
+        self.options.atomic = atomic;
+        self
+    }
+
+    /// How long to wait for another instance's lock before giving up (default 60 s).
+    pub fn lock_timeout(mut self, timeout: Duration) -> Self {
+        self.options.lock_timeout = timeout;
+        self
+    }
+
+    /// Take the migration lock (default `true`). Turn it off only where one runner at a
+    /// time is guaranteed otherwise, or on engines without advisory locks.
+    pub fn locking(mut self, locking: bool) -> Self {
+        self.options.locking = locking;
+        self
+    }
+
+    /// Continue a dirty migration from the statement where it stopped (default `false`:
+    /// a dirty migration stops the run with [`Error::Dirty`]).
+    pub fn resume(mut self, resume: bool) -> Self {
+        self.options.resume = resume;
+        self
+    }
+
+    /// Applies every pending migration, in order.
+    ///
+    /// When nothing is pending this costs one query that reads the newest tracking row: its
+    /// version and chain prove the whole applied history matches the embedded one.
+    /// Otherwise it takes the lock, validates the full history and applies what is pending.
+    pub async fn run<'c>(&self, db: impl Connect<'c>) -> Result<Report, Error> {
+        crate::run::run(self, &mut db.connect().await?, None).await
+    }
+
+    /// Applies pending migrations up to and including `target`.
+    pub async fn run_to<'c>(&self, db: impl Connect<'c>, target: Version) -> Result<Report, Error> {
+        crate::run::run(self, &mut db.connect().await?, Some(target)).await
+    }
+
+    /// Undoes applied migrations newer than `target` (all of them for `None`), newest first,
+    /// each down script with its tracking row in one transaction. Before touching anything it
+    /// refuses when one of them has no down script ([`Error::Irreversible`]).
+    pub async fn undo<'c>(
+        &self,
+        db: impl Connect<'c>,
+        target: Option<Version>,
+    ) -> Result<Report, Error> {
+        crate::run::undo(self, &mut db.connect().await?, target).await
+    }
+
+    /// The state of every migration, applied or not, and of applied ones this set lacks.
+    /// Reads only; takes no lock.
+    pub async fn status<'c>(&self, db: impl Connect<'c>) -> Result<Vec<MigrationStatus>, Error> {
+        crate::run::status(self, &mut db.connect().await?).await
+    }
+
+    /// What `run` would apply, with the SQL and transaction mode of each step, or the error
+    /// it would stop with. Reads only; takes no lock.
+    pub async fn plan<'c>(&self, db: impl Connect<'c>) -> Result<Vec<Step>, Error> {
+        crate::run::plan(self, &mut db.connect().await?).await
+    }
+
+    /// Adopts an existing database: records every migration up to and including `version`
+    /// as applied, without running it. Refused when the tracking table has rows.
+    pub async fn baseline<'c>(
+        &self,
+        db: impl Connect<'c>,
+        version: Version,
+    ) -> Result<Report, Error> {
+        crate::run::baseline(self, &mut db.connect().await?, version).await
+    }
+
+    /// Records `version` as applied with its current content, without running it: for a
+    /// dirty migration finished by hand, or an edit a human has reviewed.
+    pub async fn force<'c>(&self, db: impl Connect<'c>, version: Version) -> Result<(), Error> {
+        crate::run::force(self, &mut db.connect().await?, version).await
+    }
+
+    /// Deletes the tracking row of `version`, so the next run applies it again from its first
+    /// statement: for a dirty migration whose partial effects were reverted by hand.
+    pub async fn forget<'c>(&self, db: impl Connect<'c>, version: Version) -> Result<(), Error> {
+        crate::run::forget(self, &mut db.connect().await?, version).await
+    }
+}

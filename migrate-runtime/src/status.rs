@@ -1,0 +1,93 @@
+//! What `status`, `plan` and `run` report.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::table::{Transaction, Version};
+
+/// The state of one migration in one database.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum State {
+    /// Applied, and the file still has the applied content.
+    Applied,
+    /// Not applied yet.
+    Pending,
+    /// Applied, but the file was edited since: the database holds another checksum (hex).
+    Edited {
+        /// The checksum the database recorded, in hex.
+        applied_checksum: String,
+    },
+    /// Applied, but not in this migration set (the binary is older than the database).
+    Missing,
+    /// Started statement by statement and stopped part-way.
+    Dirty {
+        /// Statements done.
+        statements_done: usize,
+        /// The error recorded when it stopped, if any.
+        error: Option<String>,
+    },
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            State::Applied => f.write_str("applied"),
+            State::Pending => f.write_str("pending"),
+            State::Edited { .. } => f.write_str("edited"),
+            State::Missing => f.write_str("missing"),
+            State::Dirty {
+                statements_done, ..
+            } => write!(f, "dirty ({statements_done} statements done)"),
+        }
+    }
+}
+
+/// One line of [`crate::Runner::status`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MigrationStatus {
+    /// The migration's version.
+    pub version: Version,
+    /// Its description (as recorded, for a missing one).
+    pub name: String,
+    /// Its up script's file; `None` for a missing one.
+    pub file: Option<String>,
+    /// Its state.
+    pub state: State,
+    /// When it was applied (the database's clock, UTC where the database says so).
+    pub applied_at: Option<String>,
+    /// How long applying it took.
+    pub duration: Option<Duration>,
+}
+
+/// One pending migration of a [`crate::Runner::plan`]: what `run` would send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// The migration's version.
+    pub version: Version,
+    /// Its description.
+    pub name: String,
+    /// Its up script's file.
+    pub file: String,
+    /// The SQL that would run.
+    pub sql: String,
+    /// How it would run.
+    pub transaction: Transaction,
+}
+
+/// One migration applied or undone by a run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Applied {
+    /// The migration's version.
+    pub version: Version,
+    /// Its description.
+    pub name: String,
+    /// How long it took.
+    pub duration: Duration,
+}
+
+/// What a run did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Migrations applied (by `run`) or undone (by `undo`), in the order it happened.
+    pub migrations: Vec<Applied>,
+}
