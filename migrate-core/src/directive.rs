@@ -105,8 +105,8 @@ pub(crate) fn read(lines: &[Line<'_>], allowed: &[&str]) -> Result<Directives, V
         if trimmed == "-- no-transaction" {
             directives.no_transaction = true;
         } else if trimmed.is_empty() || trimmed.starts_with("--") {
-        } else if trimmed.starts_with("/*") {
-            if !trimmed[2..].contains("*/") {
+        } else if let Some(comment) = trimmed.strip_prefix("/*") {
+            if !comment.contains("*/") {
                 header = Header::BlockComment;
             }
         } else {

@@ -115,26 +115,41 @@ impl Lock {
         let mut problems = Vec::new();
         let mut format = false;
         let mut head: Option<(Digest32, u32)> = None;
-        let redo = "resolve the conflict in the migrations, then run `migrate lock` to write the lock again";
-        for (index, raw) in text.lines().enumerate() {
-            let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
-            let line = raw.strip_suffix('\r').unwrap_or(raw);
+        let redo = "restore the lock from version control, then run `migrate lock` to add new migrations to it";
+        let lines = || {
+            text.lines().enumerate().map(|(index, raw)| {
+                let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
+                (number, raw.strip_suffix('\r').unwrap_or(raw))
+            })
+        };
+        // Inside a conflict every other line is suspect: one problem says it all.
+        let marker = ["<<<<<<<", "=======", ">>>>>>>"];
+        if let Some((number, _)) = lines().find(|(_, l)| marker.iter().any(|m| l.starts_with(m))) {
+            return Err(vec![Diagnostic::at_line(
+                display,
+                number,
+                "unresolved merge conflict: two branches each locked new migrations; keep the lock \
+                 of the branch merged into, then run `migrate lock` (it asks for `migrate renumber` \
+                 when a merged migration is older than the newest locked one)",
+            )]);
+        }
+        for (number, line) in lines() {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
             let mut bad =
                 |message: String| problems.push(Diagnostic::at_line(display, number, message));
-            if line.starts_with("<<<<<<<")
-                || line.starts_with("=======")
-                || line.starts_with(">>>>>>>")
-            {
-                bad(format!("unresolved merge conflict: two branches added migrations; renumber the late one with `migrate renumber`, then {redo}"));
-                continue;
-            }
             let fields: Vec<&str> = line.splitn(2, ' ').collect();
             match fields.as_slice() {
                 ["format", "1"] => format = true,
-                ["format", other] => bad(format!("lock format {other} is newer than this version of migrate understands: upgrade migrate")),
+                ["format", other] => {
+                    // A lock of another format is not read further: its lines mean other things.
+                    return Err(vec![Diagnostic::at_line(
+                        display,
+                        number,
+                        format!("lock format {other} is unknown to this version of migrate, which reads format 1: upgrade migrate"),
+                    )]);
+                }
                 ["head", hex] => match checksum::from_hex(hex) {
                     Some(digest) => head = Some((digest, number)),
                     None => bad(format!("`head` is not 64 hexadecimal digits; {redo}")),
@@ -259,7 +274,7 @@ mod tests {
 
     #[test]
     fn a_hand_edited_lock_does_not_verify() {
-        let text = sample().render().replace("1_a.sql", "1_a.sql").replacen(
+        let text = sample().render().replacen(
             &checksum::to_hex(&checksum::checksum("a")),
             &checksum::to_hex(&checksum::checksum("A")),
             1,
@@ -277,13 +292,36 @@ mod tests {
     }
 
     #[test]
-    fn merge_markers_and_garbage_are_reported_with_lines() {
-        let text = format!("{}<<<<<<< HEAD\nnonsense\n", sample().render());
+    fn a_merge_conflict_is_one_problem_at_its_first_marker() {
+        let text = format!(
+            "{}<<<<<<< HEAD\nnonsense\n=======\n>>>>>>> other\n",
+            sample().render()
+        );
         let problems = Lock::parse(&text, "m/migrations.lock")
             .err()
             .unwrap_or_default();
         let lines: Vec<_> = problems.iter().map(|p| p.line).collect();
-        assert_eq!(lines, vec![Some(6), Some(7)]);
+        assert_eq!(lines, vec![Some(6)]);
         assert!(problems[0].message.contains("merge conflict"));
+    }
+
+    #[test]
+    fn garbage_is_reported_with_its_line() {
+        let text = format!("{}nonsense\n", sample().render());
+        let problems = Lock::parse(&text, "m/migrations.lock")
+            .err()
+            .unwrap_or_default();
+        let lines: Vec<_> = problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, vec![Some(6)]);
+    }
+
+    #[test]
+    fn an_unknown_format_is_one_problem() {
+        let text = sample().render().replace("format 1", "format 2");
+        let problems = Lock::parse(&text, "m/migrations.lock")
+            .err()
+            .unwrap_or_default();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].line, Some(2));
     }
 }

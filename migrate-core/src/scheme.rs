@@ -111,13 +111,31 @@ pub fn parse_diesel_dir(dir_name: &str) -> Result<Name, String> {
     if !well_formed {
         return Err(format!("`{version}` is not a diesel version; {expected}"));
     }
+    if description.is_empty() {
+        return Err(format!(
+            "the description after the version is empty: describe the change after the `_`, \
+             as in `{version}_create_users`"
+        ));
+    }
     named(&groups.concat(), description, Role::Single, Scheme::Diesel)
 }
 
-fn named(version: &str, description: &str, role: Role, scheme: Scheme) -> Result<Name, String> {
-    let version = parse_version(version)?;
+fn named(text: &str, description: &str, role: Role, scheme: Scheme) -> Result<Name, String> {
+    let version = parse_version(text)?;
     if description.is_empty() {
-        return Err("the description after the version is empty".to_owned());
+        let (prefix, separator) = match scheme {
+            Scheme::Refinery => ("V", "__"),
+            _ => ("", "_"),
+        };
+        let suffix = match role {
+            Role::Single => "",
+            Role::Up => ".up",
+            Role::Down => ".down",
+        };
+        return Err(format!(
+            "the description after the version is empty: describe the change after the \
+             `{separator}`, as in `{prefix}{text}{separator}create_users{suffix}.sql`"
+        ));
     }
     Ok(Name {
         version,
@@ -132,7 +150,7 @@ pub fn parse_version(text: &str) -> Result<i64, String> {
     if let Some(digits) = text.strip_prefix('-') {
         if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(format!(
-                "version -{digits} is negative: versions start at 0"
+                "version -{digits} is negative: versions start at 0; renumber it"
             ));
         }
     }
@@ -143,7 +161,8 @@ pub fn parse_version(text: &str) -> Result<i64, String> {
     }
     text.parse::<i64>().map_err(|_| {
         format!(
-            "version {text} is above the largest version {} (i64::MAX)",
+            "version {text} is above the largest version {} (i64::MAX): renumber it \
+             (a `YYYYMMDDHHMMSS` timestamp fits)",
             i64::MAX
         )
     })

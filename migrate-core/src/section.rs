@@ -78,14 +78,18 @@ fn is_sql(line: &Line<'_>) -> bool {
 
 fn goose(text: &str, lines: &[Line<'_>]) -> Result<Sections, Problems> {
     let mut problems = Problems::new();
+    // SQL above the first section; when there is no up section at all, that one problem is
+    // reported instead.
+    let mut stray = Problems::new();
     let mut up: Option<(usize, usize)> = None;
     let mut down: Option<(usize, usize)> = None;
     let mut no_transaction = false;
     let mut open_block: Option<u32> = None;
     for (index, line) in lines.iter().enumerate() {
         let Some(annotation) = goose_marker(line.text) else {
-            if up.is_none() && is_sql(line) && !line.text.trim().starts_with("/*") {
-                problems.push((
+            if up.is_none() && down.is_none() && is_sql(line) && !line.text.trim().starts_with("/*")
+            {
+                stray.push((
                     line.number,
                     "SQL before `-- +goose Up`: goose runs nothing outside a section; \
                      move it below the `-- +goose Up` line"
@@ -113,13 +117,13 @@ fn goose(text: &str, lines: &[Line<'_>]) -> Result<Sections, Problems> {
                     *end = index;
                 }
                 if let Some(begin) = open_block.take() {
-                    problems.push((begin, "`-- +goose StatementBegin` without a `StatementEnd` before the down section".to_owned()));
+                    problems.push((begin, "`-- +goose StatementBegin` without a `StatementEnd` before the down section: add `-- +goose StatementEnd` below the statement".to_owned()));
                 }
                 down = Some((index, lines.len()));
             }
             "statementbegin" => {
                 if let Some(begin) = open_block.replace(line.number) {
-                    problems.push((begin, "`-- +goose StatementBegin` without a `StatementEnd` before the next `StatementBegin`".to_owned()));
+                    problems.push((begin, "`-- +goose StatementBegin` without a `StatementEnd` before the next `StatementBegin`: add `-- +goose StatementEnd` below the statement".to_owned()));
                 }
             }
             "statementend" => {
@@ -131,10 +135,10 @@ fn goose(text: &str, lines: &[Line<'_>]) -> Result<Sections, Problems> {
                 }
             }
             "no transaction" => no_transaction = true,
-            other => problems.push((
+            _ => problems.push((
                 line.number,
                 format!(
-                    "unknown goose annotation `-- +goose {other}`: known are Up, Down, \
+                    "unknown goose annotation `-- +goose {annotation}`: known are Up, Down, \
                      StatementBegin, StatementEnd and NO TRANSACTION"
                 ),
             )),
@@ -143,7 +147,8 @@ fn goose(text: &str, lines: &[Line<'_>]) -> Result<Sections, Problems> {
     if let Some(begin) = open_block {
         problems.push((
             begin,
-            "`-- +goose StatementBegin` without a `StatementEnd`".to_owned(),
+            "`-- +goose StatementBegin` without a `StatementEnd`: add `-- +goose StatementEnd` below the statement"
+                .to_owned(),
         ));
     }
     let directives = match directive::read(lines, &[]) {
@@ -155,12 +160,17 @@ fn goose(text: &str, lines: &[Line<'_>]) -> Result<Sections, Problems> {
     };
     let no_transaction = no_transaction || directives.no_transaction;
     let Some(up) = up else {
-        problems.push((
-            1,
-            "goose file without `-- +goose Up`: add the line above the up SQL".to_owned(),
-        ));
+        problems.insert(
+            0,
+            (
+                stray.first().map_or(1, |p| p.0),
+                "goose file without `-- +goose Up`: add the line above the up SQL".to_owned(),
+            ),
+        );
         return Err(problems);
     };
+    stray.append(&mut problems);
+    let problems = stray;
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -174,12 +184,15 @@ fn goose(text: &str, lines: &[Line<'_>]) -> Result<Sections, Problems> {
 
 fn dbmate(text: &str, lines: &[Line<'_>]) -> Result<Sections, Problems> {
     let mut problems = Problems::new();
+    // as in `goose`: SQL above the first section, unless there is no up section at all
+    let mut stray = Problems::new();
     let mut up: Option<(usize, usize, bool)> = None;
     let mut down: Option<(usize, usize, bool)> = None;
+    let mut down_first: Option<u32> = None;
     for (index, line) in lines.iter().enumerate() {
         let Some((is_up, options)) = dbmate_marker(line.text) else {
             if up.is_none() && down.is_none() && is_sql(line) {
-                problems.push((
+                stray.push((
                     line.number,
                     "SQL before `-- migrate:up`: dbmate runs nothing outside a section; \
                      move it below the `-- migrate:up` line"
@@ -214,10 +227,7 @@ fn dbmate(text: &str, lines: &[Line<'_>]) -> Result<Sections, Problems> {
         if !is_up {
             match up.as_mut() {
                 Some((_, end, _)) => *end = index,
-                None => problems.push((
-                    line.number,
-                    "`-- migrate:down` before `-- migrate:up`: put the up section first".to_owned(),
-                )),
+                None => down_first = Some(line.number),
             }
         }
     }
@@ -229,12 +239,23 @@ fn dbmate(text: &str, lines: &[Line<'_>]) -> Result<Sections, Problems> {
         }
     };
     let Some(up) = up else {
-        problems.push((
-            1,
-            "dbmate file without `-- migrate:up`: add the line above the up SQL".to_owned(),
-        ));
+        problems.insert(
+            0,
+            (
+                stray.first().map_or(1, |p| p.0),
+                "dbmate file without `-- migrate:up`: add the line above the up SQL".to_owned(),
+            ),
+        );
         return Err(problems);
     };
+    if let Some(number) = down_first {
+        problems.push((
+            number,
+            "`-- migrate:down` before `-- migrate:up`: put the up section first".to_owned(),
+        ));
+    }
+    stray.append(&mut problems);
+    let problems = stray;
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -310,6 +331,24 @@ mod tests {
         let problems = read(text, Scheme::Sqlx).err().unwrap_or_default();
         let lines: Vec<u32> = problems.iter().map(|p| p.0).collect();
         assert_eq!(lines, vec![1, 5, 3], "{problems:?}");
+    }
+
+    #[test]
+    fn a_missing_up_marker_is_one_problem() {
+        for text in [
+            "create table t (a int);\n\n-- +goose Down\ndrop table t;\n",
+            "\ncreate table t (a int);\n\n-- migrate:down\ndrop table t;\n",
+        ] {
+            let problems = read(text, Scheme::Sqlx).err().unwrap_or_default();
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            assert!(problems[0].1.contains("without `-- "), "{problems:?}");
+            assert_eq!(
+                problems[0].0,
+                text.lines()
+                    .position(|l| !l.is_empty())
+                    .map_or(0, |i| i as u32 + 1)
+            );
+        }
     }
 
     #[test]

@@ -115,6 +115,10 @@ struct Candidate {
 pub fn load(dir: &Path, display: &str, options: &Options) -> Result<MigrationSet, Diagnostics> {
     let mut problems = Diagnostics::default();
     let listing = scan::scan(dir, display, &mut problems);
+    if !dir.is_dir() {
+        // `scan` said why; a lock inside a directory that is not there has nothing to add.
+        return Err(problems);
+    }
     let mut notices: Vec<Diagnostic> = listing
         .ignored
         .iter()
@@ -319,11 +323,13 @@ fn diesel_metadata(text: &str) -> Result<bool, (u32, String)> {
                     format!("`run_in_transaction` is `{other}`: write `true` or `false`"),
                 ))
             }
-            _ => return Err((
-                number,
-                "unknown setting: diesel's metadata.toml knows only `run_in_transaction = false`"
-                    .to_owned(),
-            )),
+            _ => {
+                let key = line.split('=').next().unwrap_or(line).trim();
+                return Err((
+                    number,
+                    format!("unknown setting `{key}`: diesel's metadata.toml knows only `run_in_transaction = false`"),
+                ));
+            }
         }
     }
     Ok(no_transaction)
@@ -388,7 +394,7 @@ fn pair(candidates: Vec<Candidate>, problems: &mut Diagnostics) -> Vec<Migration
                 problems.push(Diagnostic::new(
                     down.display.clone(),
                     format!(
-                        "down script for {}, which is not an up script: rename it to `{}`",
+                        "down script for {}, which is not an up script: rename that file to `{}`",
                         up.display,
                         file_name(&up.display.replace(".sql", ".up.sql"))
                     ),

@@ -1,7 +1,7 @@
 //! Turns a checked migration set into the static table, or its problems into compile errors.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::{format_ident, quote};
@@ -104,7 +104,7 @@ fn table(input: &Input, set: &MigrationSet) -> TokenStream {
     wrap(input, migrator, constants(set))
 }
 
-fn include(path: &PathBuf) -> TokenStream {
+fn include(path: &Path) -> TokenStream {
     let path = path.to_string_lossy();
     quote! { const _: &[u8] = ::core::include_bytes!(#path); }
 }

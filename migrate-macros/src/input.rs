@@ -69,9 +69,9 @@ impl Parse for Input {
             match key.to_string().as_str() {
                 "lock" => input.lock = Some(stream.parse()?),
                 "require_locked" => input.require_locked = stream.parse::<LitBool>()?.value,
-                _ => return Err(syn::Error::new(
+                other => return Err(syn::Error::new(
                     key.span(),
-                    "unknown option: the options are `lock = \"path\"` and `require_locked = true`",
+                    format!("unknown option `{other}`: the options are `lock = \"path\"` and `require_locked = true`"),
                 )),
             }
             if !stream.is_empty() {
