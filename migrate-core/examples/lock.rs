@@ -26,7 +26,7 @@ fn main() -> ExitCode {
     let current = std::fs::read_to_string(&set.lock_path).unwrap_or_default();
     if current == text {
         println!(
-            "{}: up to date ({} migrations)",
+            "{}: up to date ({} migration(s))",
             set.lock_path.display(),
             set.migrations.len()
         );
@@ -42,7 +42,7 @@ fn main() -> ExitCode {
     match std::fs::write(&set.lock_path, text) {
         Ok(()) => {
             println!(
-                "{}: written ({} migrations)",
+                "{}: written ({} migration(s))",
                 set.lock_path.display(),
                 set.migrations.len()
             );

@@ -16,6 +16,9 @@ use crate::input::{normalise, Input};
 const MANIFEST_DIR_OVERRIDE: &str = "MIGRATE_MANIFEST_DIR_OVERRIDE";
 
 pub fn expand(input: &Input) -> TokenStream {
+    if let Some(error) = &input.error {
+        return fallback(input, error.to_compile_error());
+    }
     let span = input
         .dir
         .as_ref()
@@ -42,16 +45,27 @@ pub fn expand(input: &Input) -> TokenStream {
     }
     match migrate_core::load(&root.join(&display), &display, &options) {
         Ok(set) => table(input, &set),
-        Err(problems) => fallback(input, errors(&problems, span)),
+        Err(problems) => fallback(input, errors(&problems, span, input)),
     }
 }
 
-/// One `compile_error!` per problem, all on the macro's path literal.
-fn errors(problems: &Diagnostics, span: Span) -> TokenStream {
+/// One `compile_error!` per problem, on the macro's path literal (on the `lock = "..."`
+/// literal for problems of that lock file).
+fn errors(problems: &Diagnostics, span: Span, input: &Input) -> TokenStream {
+    let lock = input
+        .lock
+        .as_ref()
+        .map(|lit| (normalise(&lit.value()), lit.span()));
     problems
         .0
         .iter()
-        .map(|d| syn::Error::new(span, d).to_compile_error())
+        .map(|d| {
+            let span = match &lock {
+                Some((file, lock_span)) if *file == d.file => *lock_span,
+                _ => span,
+            };
+            syn::Error::new(span, d).to_compile_error()
+        })
         .collect()
 }
 
@@ -147,22 +161,8 @@ fn script(s: &Script) -> TokenStream {
 
 /// One `Version` constant per migration, named after its description in upper case.
 fn constants(set: &MigrationSet) -> TokenStream {
-    let mut by_name: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-    for m in &set.migrations {
-        by_name
-            .entry(constant_name(&m.description))
-            .or_default()
-            .push(m.version);
-    }
     let mut out = TokenStream::new();
-    for m in &set.migrations {
-        let base = constant_name(&m.description);
-        // Two migrations with one description each get their version appended.
-        let name = if by_name.get(&base).is_some_and(|v| v.len() > 1) {
-            format!("{base}_{}", m.version)
-        } else {
-            base
-        };
+    for (m, name) in set.migrations.iter().zip(constant_names(set)) {
         let ident = format_ident!("{}", name);
         let version = Literal::i64_suffixed(m.version);
         let doc = format!("Version {} ({}).", m.version, m.up.file);
@@ -172,6 +172,50 @@ fn constants(set: &MigrationSet) -> TokenStream {
         });
     }
     out
+}
+
+/// One distinct name per migration: its description in upper case; descriptions shared by
+/// several migrations get `_<version>` appended, and a name still taken after that (another
+/// description that ends in that version) is prefixed with `V<version>_`, which versions keep
+/// unique.
+fn constant_names(set: &MigrationSet) -> Vec<String> {
+    let bases: Vec<String> = set
+        .migrations
+        .iter()
+        .map(|m| constant_name(&m.description))
+        .collect();
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for base in &bases {
+        *counts.entry(base).or_default() += 1;
+    }
+    let names: Vec<String> = set
+        .migrations
+        .iter()
+        .zip(&bases)
+        .map(|(m, base)| {
+            if counts[base.as_str()] > 1 {
+                format!("{base}_{}", m.version)
+            } else {
+                base.clone()
+            }
+        })
+        .collect();
+    let mut taken: BTreeMap<&str, usize> = BTreeMap::new();
+    for name in &names {
+        *taken.entry(name).or_default() += 1;
+    }
+    set.migrations
+        .iter()
+        .zip(&names)
+        .zip(&bases)
+        .map(|((m, name), base)| {
+            if taken[name.as_str()] > 1 {
+                format!("V{}_{base}", m.version)
+            } else {
+                name.clone()
+            }
+        })
+        .collect()
 }
 
 fn constant_name(description: &str) -> String {

@@ -17,6 +17,9 @@ pub struct Input {
     pub lock: Option<LitStr>,
     /// `require_locked = true`: every migration must be in the lock.
     pub require_locked: bool,
+    /// A mistake in the options: reported beside an empty table, so that code using the
+    /// table does not fail too.
+    pub error: Option<syn::Error>,
 }
 
 impl Input {
@@ -42,23 +45,43 @@ pub fn normalise(path: &str) -> String {
 }
 
 impl Parse for Input {
+    /// Only a malformed item-form head fails the parse; a mistake after it is kept in
+    /// `error`, so the expansion can still emit the module with an empty table.
     fn parse(stream: ParseStream<'_>) -> syn::Result<Self> {
         let mut input = Input {
             module: None,
             dir: None,
             lock: None,
             require_locked: false,
+            error: None,
         };
         if !stream.is_empty() && (stream.peek(Token![pub]) || stream.peek(Token![mod])) {
             let vis: Visibility = stream.parse()?;
             stream.parse::<Token![mod]>()?;
             input.module = Some((vis, stream.parse()?));
-            if !stream.is_empty() {
-                stream.parse::<Token![,]>()?;
-            }
+        }
+        if let Err(error) = input.parse_rest(stream) {
+            input.error = Some(error);
+            // the rest is not read: skip it so the parse as a whole succeeds
+            stream.step(|cursor| {
+                let mut rest = *cursor;
+                while let Some((_, next)) = rest.token_tree() {
+                    rest = next;
+                }
+                Ok(((), rest))
+            })?;
+        }
+        Ok(input)
+    }
+}
+
+impl Input {
+    fn parse_rest(&mut self, stream: ParseStream<'_>) -> syn::Result<()> {
+        if self.module.is_some() && !stream.is_empty() {
+            stream.parse::<Token![,]>()?;
         }
         if stream.peek(LitStr) {
-            input.dir = Some(stream.parse()?);
+            self.dir = Some(stream.parse()?);
             if !stream.is_empty() {
                 stream.parse::<Token![,]>()?;
             }
@@ -67,17 +90,19 @@ impl Parse for Input {
             let key: Ident = stream.parse()?;
             stream.parse::<Token![=]>()?;
             match key.to_string().as_str() {
-                "lock" => input.lock = Some(stream.parse()?),
-                "require_locked" => input.require_locked = stream.parse::<LitBool>()?.value,
-                other => return Err(syn::Error::new(
-                    key.span(),
-                    format!("unknown option `{other}`: the options are `lock = \"path\"` and `require_locked = true`"),
-                )),
+                "lock" => self.lock = Some(stream.parse()?),
+                "require_locked" => self.require_locked = stream.parse::<LitBool>()?.value,
+                other => {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        format!("unknown option `{other}`: the options are `lock = \"path\"` and `require_locked = true`"),
+                    ))
+                }
             }
             if !stream.is_empty() {
                 stream.parse::<Token![,]>()?;
             }
         }
-        Ok(input)
+        Ok(())
     }
 }
