@@ -1,0 +1,454 @@
+//! Start-up and apply cost of `migrate` beside sqlx's `Migrator` and a floor, in one run, on
+//! generated migration sets (PostgreSQL in a private cluster, SQLite in a temporary file).
+//!
+//! ```text
+//! cargo bench --bench startup --features postgres,sqlite            # N = 10, 100, 1000
+//! cargo bench --bench startup --features postgres,sqlite -- --full  # also N = 5000
+//! ```
+//!
+//! The floors: for the no-op, one trivial query (`SELECT 1`) through the same kind of pool;
+//! for apply, each migration's SQL sent as `BEGIN; <sql> COMMIT;` in one round trip with no
+//! bookkeeping; for atomic mode, all of it in one transaction. PostgreSQL traffic goes
+//! through a counting proxy: statements are the Query and Execute messages the client sends,
+//! round trips the ReadyForQuery messages the server answers, bytes what the server sends.
+
+#[path = "../tests/support/postgres.rs"]
+mod postgres;
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use migrate::sqlx::{self, AssertSqlSafe, PgPool, SqlitePool};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// Migration sets: every migration creates a table, an index and a row; or every migration
+/// alters one of four tables (so SQLite's cost of loading a schema of N tables does not hide
+/// the tools' own cost).
+#[derive(Clone, Copy, Debug)]
+enum Shape {
+    Tables,
+    Alters,
+}
+
+fn generate(dir: &Path, n: usize, shape: Shape) {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).expect("bench directory");
+    for i in 1..=n {
+        let sql = match shape {
+            Shape::Tables => format!(
+                "-- migration {i}: a table, an index and a row\n\
+                 CREATE TABLE t_{i} (\n    id BIGINT PRIMARY KEY,\n    name VARCHAR(100) NOT NULL,\n    created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP\n);\n\
+                 CREATE INDEX t_{i}_name ON t_{i} (name);\n\
+                 INSERT INTO t_{i} (id, name) VALUES ({i}, 'row {i}');\n"
+            ),
+            Shape::Alters if i <= 4 => format!("CREATE TABLE base_{i} (id BIGINT PRIMARY KEY, name VARCHAR(100));\n"),
+            Shape::Alters => format!(
+                "-- migration {i}: one more column\nALTER TABLE base_{} ADD COLUMN c_{i} INTEGER DEFAULT 0;\n",
+                i % 4 + 1
+            ),
+        };
+        std::fs::write(dir.join(format!("{i:06}_m{i}.sql")), sql).expect("bench file");
+    }
+}
+
+/// Counts what crosses a PostgreSQL connection.
+#[derive(Default)]
+struct Counters {
+    statements: AtomicU64,
+    round_trips: AtomicU64,
+    bytes_in: AtomicU64,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Traffic {
+    statements: u64,
+    round_trips: u64,
+    bytes_in: u64,
+}
+
+impl Counters {
+    fn read(&self) -> Traffic {
+        Traffic {
+            statements: self.statements.load(Ordering::SeqCst),
+            round_trips: self.round_trips.load(Ordering::SeqCst),
+            bytes_in: self.bytes_in.load(Ordering::SeqCst),
+        }
+    }
+}
+
+impl std::ops::Sub for Traffic {
+    type Output = Traffic;
+    fn sub(self, o: Traffic) -> Traffic {
+        Traffic {
+            statements: self.statements - o.statements,
+            round_trips: self.round_trips - o.round_trips,
+            bytes_in: self.bytes_in - o.bytes_in,
+        }
+    }
+}
+
+/// Forwards 127.0.0.1:<returned port> to the server, counting protocol messages.
+async fn proxy(server_port: u16, counters: Arc<Counters>) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("proxy bind");
+    let port = listener.local_addr().expect("proxy addr").port();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let counters = counters.clone();
+            tokio::spawn(async move {
+                let Ok(server) = TcpStream::connect(("127.0.0.1", server_port)).await else {
+                    return;
+                };
+                let _ = client.set_nodelay(true);
+                let _ = server.set_nodelay(true);
+                let (client_read, client_write) = client.into_split();
+                let (server_read, server_write) = server.into_split();
+                let up = pump(client_read, server_write, counters.clone(), true);
+                let down = pump(server_read, client_write, counters, false);
+                let _ = tokio::join!(up, down);
+            });
+        }
+    });
+    port
+}
+
+/// Copies one direction, splitting the stream into messages (type byte + length; the
+/// client's first message, the start-up packet, has no type byte).
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    counters: Arc<Counters>,
+    client: bool,
+) {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut pending: Vec<u8> = Vec::new();
+    let mut startup = client;
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        if to.write_all(&buf[..n]).await.is_err() {
+            return;
+        }
+        if !client {
+            counters.bytes_in.fetch_add(n as u64, Ordering::SeqCst);
+        }
+        pending.extend_from_slice(&buf[..n]);
+        loop {
+            let header = if startup { 4 } else { 5 };
+            if pending.len() < header {
+                break;
+            }
+            let len_at = header - 4;
+            let len = u32::from_be_bytes([
+                pending[len_at],
+                pending[len_at + 1],
+                pending[len_at + 2],
+                pending[len_at + 3],
+            ]) as usize;
+            let total = len_at + len;
+            if pending.len() < total {
+                break;
+            }
+            if !startup {
+                match (client, pending[0]) {
+                    (true, b'Q') | (true, b'E') => {
+                        counters.statements.fetch_add(1, Ordering::SeqCst);
+                    }
+                    (false, b'Z') => {
+                        counters.round_trips.fetch_add(1, Ordering::SeqCst);
+                    }
+                    _ => {}
+                }
+            }
+            startup = false;
+            pending.drain(..total);
+        }
+    }
+}
+
+/// Times `$body` `$runs` times after a warm-up of 10: (median, p10, p90).
+macro_rules! sample {
+    ($runs:expr, $body:expr) => {{
+        for _ in 0..10 {
+            $body;
+        }
+        let mut samples = Vec::with_capacity($runs);
+        for _ in 0..$runs {
+            let t = Instant::now();
+            $body;
+            samples.push(t.elapsed());
+        }
+        stats(samples)
+    }};
+}
+
+fn stats(mut samples: Vec<Duration>) -> (Duration, Duration, Duration) {
+    samples.sort();
+    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
+    (at(0.5), at(0.1), at(0.9))
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+struct Pg {
+    cluster: postgres::TempCluster,
+    proxy_port: u16,
+    next: usize,
+}
+
+impl Pg {
+    async fn fresh(&mut self) -> PgPool {
+        self.next += 1;
+        let name = format!("bench{}", self.next);
+        self.cluster
+            .create_database(&name)
+            .expect("create database");
+        let url = format!(
+            "postgres://postgres@127.0.0.1:{}/{name}?sslmode=disable",
+            self.proxy_port
+        );
+        sqlx::postgres::PgPoolOptions::new()
+            .max_connections(2)
+            .connect(&url)
+            .await
+            .expect("connect")
+    }
+}
+
+async fn sqlite_fresh(dir: &Path, name: &str) -> SqlitePool {
+    let path = dir.join(format!("{name}.sqlite3"));
+    let _ = std::fs::remove_file(&path);
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true);
+    sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(2)
+        .connect_with(options)
+        .await
+        .expect("sqlite")
+}
+
+/// The apply floor: every migration's SQL in its own transaction, one round trip each.
+async fn floor_apply<'e, E>(scripts: &[String], executor: E)
+where
+    E: sqlx::Executor<'e> + Copy,
+{
+    for sql in scripts {
+        sqlx::raw_sql(AssertSqlSafe(format!("BEGIN;\n{sql}\nCOMMIT;")))
+            .execute(executor)
+            .await
+            .expect("floor apply");
+    }
+}
+
+async fn floor_atomic<'e, E>(scripts: &[String], executor: E)
+where
+    E: sqlx::Executor<'e> + Copy,
+{
+    let all = scripts.concat();
+    sqlx::raw_sql(AssertSqlSafe(format!("BEGIN;\n{all}\nCOMMIT;")))
+        .execute(executor)
+        .await
+        .expect("floor atomic");
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let full = std::env::args().any(|a| a == "--full");
+    let sizes: &[usize] = if full {
+        &[10, 100, 1000, 5000]
+    } else {
+        &[10, 100, 1000]
+    };
+    let noop_runs = 200;
+    let work = std::env::temp_dir().join(format!("migrate-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&work).expect("work dir");
+
+    let Some(cluster) = postgres::TempCluster::start(&[("max_locks_per_transaction", "64")]) else {
+        eprintln!("PostgreSQL binaries missing: no benchmark");
+        return;
+    };
+    let counters = Arc::new(Counters::default());
+    let proxy_port = proxy(cluster.port(), counters.clone()).await;
+    let mut pg = Pg {
+        cluster,
+        proxy_port,
+        next: 0,
+    };
+
+    println!("# migrate vs sqlx {} Migrator — start-up and apply", "0.9");
+    println!("machine: {} cores; PostgreSQL 15 (private cluster, fsync off); SQLite bundled (file, default journal)", std::thread::available_parallelism().map_or(0, |n| n.get()));
+    println!("no-op: median of {noop_runs} runs after a warm-up (p10–p90 in brackets); apply: one run on a fresh database\n");
+
+    for shape in [Shape::Tables, Shape::Alters] {
+        for &n in sizes {
+            let dir = work.join(format!("{shape:?}-{n}"));
+            generate(&dir, n, shape);
+            let ours = migrate::Migrator::from_dir(&dir).expect("our table");
+            let theirs = sqlx::migrate::Migrator::new(dir.as_path())
+                .await
+                .expect("sqlx table");
+            let scripts: Vec<String> = ours
+                .migrations()
+                .iter()
+                .map(|m| m.up_sql().to_owned())
+                .collect();
+
+            // ---- PostgreSQL
+            let pool_ours = pg.fresh().await;
+            let t = Instant::now();
+            ours.run(&pool_ours).await.expect("ours apply");
+            let apply_ours = t.elapsed();
+            let pool_sqlx = pg.fresh().await;
+            let t = Instant::now();
+            theirs.run(&pool_sqlx).await.expect("sqlx apply");
+            let apply_sqlx = t.elapsed();
+            let pool_floor = pg.fresh().await;
+            let t = Instant::now();
+            floor_apply(&scripts, &pool_floor).await;
+            let apply_floor = t.elapsed();
+            let atomic = if n <= 1000 || matches!(shape, Shape::Alters) {
+                let pool_atomic = pg.fresh().await;
+                let t = Instant::now();
+                let result = ours.runner().atomic(true).run(&pool_atomic).await;
+                let atomic_ours = t.elapsed();
+                let pool_atomic_floor = pg.fresh().await;
+                let t = Instant::now();
+                floor_atomic(&scripts, &pool_atomic_floor).await;
+                let atomic_floor = t.elapsed();
+                pool_atomic.close().await;
+                pool_atomic_floor.close().await;
+                match result {
+                    Ok(_) => format!(
+                        "atomic {:.1} ms vs one-transaction floor {:.1} ms ({:.2}×)",
+                        ms(atomic_ours),
+                        ms(atomic_floor),
+                        ms(atomic_ours) / ms(atomic_floor)
+                    ),
+                    Err(e) => format!("atomic refused/failed: {e}"),
+                }
+            } else {
+                "atomic: skipped (N tables exceed max_locks_per_transaction = 64 × connections)"
+                    .to_owned()
+            };
+
+            let traffic = |before: Traffic| {
+                let t = counters.read() - before;
+                let per = |v: u64| v as f64 / noop_runs as f64;
+                (per(t.statements), per(t.round_trips), per(t.bytes_in))
+            };
+            let before = counters.read();
+            let o = sample!(noop_runs, ours.run(&pool_ours).await.expect("ours no-op"));
+            let o_traffic = traffic(before);
+            let before = counters.read();
+            let s = sample!(noop_runs, theirs.run(&pool_sqlx).await.expect("sqlx no-op"));
+            let s_traffic = traffic(before);
+            let before = counters.read();
+            let f = sample!(
+                noop_runs,
+                sqlx::raw_sql("SELECT 1")
+                    .execute(&pool_floor)
+                    .await
+                    .expect("floor")
+            );
+            let f_traffic = traffic(before);
+            println!("## PostgreSQL, {shape:?}, N = {n}");
+            println!("| | no-op median (p10–p90) | statements | round trips | bytes in | apply all N | apply per migration |");
+            println!("|---|---|---|---|---|---|---|");
+            for (name, r, t, apply) in [
+                ("migrate", o, o_traffic, apply_ours),
+                ("sqlx", s, s_traffic, apply_sqlx),
+                ("floor", f, f_traffic, apply_floor),
+            ] {
+                println!(
+                    "| {name} | {:.3} ms ({:.3}–{:.3}) | {:.1} | {:.1} | {:.0} | {:.1} ms | {:.3} ms |",
+                    ms(r.0), ms(r.1), ms(r.2), t.0, t.1, t.2, ms(apply), ms(apply) / n as f64
+                );
+            }
+            println!(
+                "ratios: no-op migrate/sqlx {:.2} (sqlx {:.1}× slower); no-op overhead above floor {:.3} ms; apply overhead above floor {:.3} ms per migration (sqlx {:.3}); {atomic}\n",
+                ms(o.0) / ms(s.0), ms(s.0) / ms(o.0), ms(o.0) - ms(f.0),
+                (ms(apply_ours) - ms(apply_floor)) / n as f64, (ms(apply_sqlx) - ms(apply_floor)) / n as f64
+            );
+            pool_ours.close().await;
+            pool_sqlx.close().await;
+            pool_floor.close().await;
+
+            // ---- SQLite
+            let lite_ours = sqlite_fresh(&work, &format!("ours-{shape:?}-{n}")).await;
+            let t = Instant::now();
+            ours.run(&lite_ours).await.expect("ours sqlite apply");
+            let apply_ours = t.elapsed();
+            let lite_sqlx = sqlite_fresh(&work, &format!("sqlx-{shape:?}-{n}")).await;
+            let t = Instant::now();
+            theirs.run(&lite_sqlx).await.expect("sqlx sqlite apply");
+            let apply_sqlx = t.elapsed();
+            let lite_floor = sqlite_fresh(&work, &format!("floor-{shape:?}-{n}")).await;
+            let t = Instant::now();
+            floor_apply(&scripts, &lite_floor).await;
+            let apply_floor = t.elapsed();
+            let lite_atomic = sqlite_fresh(&work, &format!("atomic-{shape:?}-{n}")).await;
+            let t = Instant::now();
+            ours.runner()
+                .atomic(true)
+                .run(&lite_atomic)
+                .await
+                .expect("ours sqlite atomic");
+            let atomic_ours = t.elapsed();
+            let lite_atomic_floor =
+                sqlite_fresh(&work, &format!("atomic-floor-{shape:?}-{n}")).await;
+            let t = Instant::now();
+            floor_atomic(&scripts, &lite_atomic_floor).await;
+            let atomic_floor = t.elapsed();
+
+            let o = sample!(noop_runs, ours.run(&lite_ours).await.expect("ours no-op"));
+            let s = sample!(noop_runs, theirs.run(&lite_sqlx).await.expect("sqlx no-op"));
+            let f = sample!(
+                noop_runs,
+                sqlx::raw_sql("SELECT 1")
+                    .execute(&lite_floor)
+                    .await
+                    .expect("floor")
+            );
+            println!("## SQLite, {shape:?}, N = {n}");
+            println!("| | no-op median (p10–p90) | apply all N | apply per migration |");
+            println!("|---|---|---|---|");
+            for (name, r, apply) in [
+                ("migrate", o, apply_ours),
+                ("sqlx", s, apply_sqlx),
+                ("floor", f, apply_floor),
+            ] {
+                println!(
+                    "| {name} | {:.3} ms ({:.3}–{:.3}) | {:.1} ms | {:.3} ms |",
+                    ms(r.0),
+                    ms(r.1),
+                    ms(r.2),
+                    ms(apply),
+                    ms(apply) / n as f64
+                );
+            }
+            println!(
+                "ratios: no-op migrate/sqlx {:.2} (sqlx {:.1}× slower); no-op overhead above floor {:.3} ms; apply overhead above floor {:.3} ms per migration (sqlx {:.3}); atomic {:.1} ms vs one-transaction floor {:.1} ms ({:.2}×)\n",
+                ms(o.0) / ms(s.0), ms(s.0) / ms(o.0), ms(o.0) - ms(f.0),
+                (ms(apply_ours) - ms(apply_floor)) / n as f64, (ms(apply_sqlx) - ms(apply_floor)) / n as f64,
+                ms(atomic_ours), ms(atomic_floor), ms(atomic_ours) / ms(atomic_floor)
+            );
+            for pool in [
+                lite_ours,
+                lite_sqlx,
+                lite_floor,
+                lite_atomic,
+                lite_atomic_floor,
+            ] {
+                pool.close().await;
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&work);
+}
