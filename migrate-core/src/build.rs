@@ -7,10 +7,8 @@ use std::path::Path;
 /// added or removed. Call it from the crate's `build.rs`:
 ///
 /// ```no_run
-/// // build.rs
-/// fn main() {
-///     migrate::build::track("migrations");
-/// }
+/// // in build.rs, in `fn main` (as `migrate::build::track` through the `migrate` crate)
+/// migrate_core::build::track("migrations");
 /// ```
 ///
 /// `embed_migrations!` already tracks every file it embeds, so edits are seen without this;
