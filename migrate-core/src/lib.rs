@@ -4,7 +4,8 @@
 //! Every rule about migration files lives here, so `embed_migrations!`, `Migrator::from_dir`
 //! and the CLI share one code path: the file-name [`scheme`]s, the directory [`scan`],
 //! [`directive`]s and goose/dbmate [`section`]s, the statement [`split`]ter, [`checksum`]s,
-//! the [`lock`] file, and the whole-set checks in [`set`].
+//! the [`lock`] file, the whole-set checks in [`set`], and the statements that do not belong in a
+//! transactional script ([`hazard`]).
 //!
 //! ```
 //! let dir = std::env::temp_dir().join(format!("migrate-core-doc-{}", std::process::id()));
@@ -25,6 +26,7 @@ pub mod build;
 pub mod checksum;
 pub mod diagnostic;
 pub mod directive;
+pub mod hazard;
 pub mod lock;
 pub mod scan;
 pub mod scheme;

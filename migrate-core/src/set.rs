@@ -15,12 +15,31 @@ use crate::scheme::{self, Name, Role, Scheme};
 use crate::section::{self, Part};
 
 /// How to read a migration set.
-#[derive(Clone, Debug, Default)]
+///
+/// Build it with `..Default::default()` for the fields you do not set: more may come.
+#[derive(Clone, Debug)]
 pub struct Options {
     /// The lock file and how to show its path; `None` means `<dir>/migrations.lock`.
     pub lock: Option<(PathBuf, String)>,
     /// Every migration must be in the lock (for release builds and CI).
     pub require_locked: bool,
+    /// Check the migrations against the lock (default `true`): a locked migration edited,
+    /// gone or renamed, an unlocked one older than the newest locked one, and
+    /// `require_locked`. With `false` the lock file is still read and must verify, but none of
+    /// these is an error: `migrate lock --amend` and `migrate renumber` read a set that its
+    /// lock refuses in order to repair it, then check the result with
+    /// [`MigrationSet::lock_problems`].
+    pub check_lock: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            lock: None,
+            require_locked: false,
+            check_lock: true,
+        }
+    }
 }
 
 /// One script of a migration: a whole file or a section of one.
@@ -72,6 +91,10 @@ pub struct MigrationSet {
     pub lock_path: PathBuf,
     /// Things worth a look that are not errors: empty scripts, files passed over.
     pub notices: Vec<Diagnostic>,
+    /// The directory as shown to the user (the `display` given to [`load`]).
+    pub display: String,
+    /// The lock file as shown to the user.
+    pub lock_display: String,
 }
 
 impl MigrationSet {
@@ -99,6 +122,21 @@ impl MigrationSet {
                 .map(|l| l.amendments.clone())
                 .unwrap_or_default(),
         }
+    }
+
+    /// What `lock` refuses in this set: the checks [`Options::check_lock`] turns on, against
+    /// any lock (such as one being amended), with `require_locked` as given.
+    pub fn lock_problems(&self, lock: &Lock, require_locked: bool) -> Diagnostics {
+        let mut problems = Diagnostics::default();
+        check_lock(
+            &self.migrations,
+            Some(lock),
+            &self.display,
+            require_locked,
+            &self.lock_display,
+            &mut problems,
+        );
+        problems
     }
 }
 
@@ -162,14 +200,16 @@ pub fn load(dir: &Path, display: &str, options: &Options) -> Result<MigrationSet
         )
     });
     let lock = read_lock(&lock_path, &lock_display, &mut problems);
-    check_lock(
-        &migrations,
-        lock.as_ref(),
-        display,
-        options.require_locked,
-        &lock_display,
-        &mut problems,
-    );
+    if options.check_lock {
+        check_lock(
+            &migrations,
+            lock.as_ref(),
+            display,
+            options.require_locked,
+            &lock_display,
+            &mut problems,
+        );
+    }
     if problems.is_empty() {
         Ok(MigrationSet {
             scheme,
@@ -177,6 +217,8 @@ pub fn load(dir: &Path, display: &str, options: &Options) -> Result<MigrationSet
             lock,
             lock_path,
             notices,
+            display: display.to_owned(),
+            lock_display,
         })
     } else {
         Err(problems)
@@ -578,5 +620,62 @@ fn check_lock(
             )),
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A directory with a locked migration 1 edited afterwards and migration 2 merged in
+    /// below the newest locked one, 3.
+    fn refused_set(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("migrate-core-unit-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let write = |rel: &str, text: &str| {
+            std::fs::create_dir_all(&dir).ok();
+            std::fs::write(dir.join(rel), text).ok();
+        };
+        write("1_a.sql", "select 1;\n");
+        write("3_c.sql", "select 3;\n");
+        if let Ok(set) = load(&dir, "m", &Options::default()) {
+            write(lock::FILE_NAME, &set.to_lock().render());
+        }
+        write("1_a.sql", "select 1; -- edited\n");
+        write("2_b.sql", "select 2;\n");
+        dir
+    }
+
+    #[test]
+    fn lock_checks_can_be_left_to_the_caller() {
+        let dir = refused_set("unchecked");
+        let checked = load(&dir, "m", &Options::default());
+        assert_eq!(checked.map(|_| ()).map_err(|e| e.0.len()), Err(2));
+
+        let options = Options {
+            check_lock: false,
+            ..Options::default()
+        };
+        let set = load(&dir, "m", &options).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(set.migrations.len(), 3);
+        assert_eq!(
+            (set.display.as_str(), set.lock_display.as_str()),
+            ("m", "m/migrations.lock")
+        );
+        let lock = set.lock.clone().unwrap_or_default();
+        let problems: Vec<String> = set
+            .lock_problems(&lock, false)
+            .into_iter()
+            .map(|d| d.to_string())
+            .collect();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].starts_with("m/1_a.sql: locked migration 1 was edited"));
+        assert!(problems[1].starts_with("m/2_b.sql: migration 2 is not in the lock but older"));
+
+        // the lock itself must still verify
+        std::fs::write(dir.join(lock::FILE_NAME), "format 1\nhead 00\n").ok();
+        assert!(load(&dir, "m", &options).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

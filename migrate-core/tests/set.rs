@@ -121,8 +121,8 @@ fn lock_catches_edit_delete_and_late_merge_but_accepts_new_work() {
         dir.path(),
         "m",
         &Options {
-            lock: None,
             require_locked: true,
+            ..Options::default()
         },
     );
     assert!(strict.is_err_and(|e| e

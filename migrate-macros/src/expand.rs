@@ -37,8 +37,8 @@ pub fn expand(input: &Input) -> TokenStream {
     };
     let display = input.dir_display();
     let mut options = Options {
-        lock: None,
         require_locked: input.require_locked,
+        ..Options::default()
     };
     if let Some(lock) = &input.lock {
         options.lock = Some((root.join(lock.value()), normalise(&lock.value())));

@@ -1,0 +1,462 @@
+//! The commands that talk to a database: status, up, down, redo, baseline, force, forget.
+
+use std::time::Duration;
+
+use migrate::{Connect, MigrationStatus, Migrator, Report, Runner, State, Transaction, Version};
+use migrate_core::hazard;
+use serde_json::json;
+
+use crate::cli;
+use crate::database::{Database, Kind};
+use crate::exit::{self, Failure};
+use crate::output::{self, Color, Output};
+use crate::progress::Progress;
+use crate::source::Source;
+
+/// The tracking table and lock settings of every database command.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// `--table`.
+    pub table: String,
+    /// `--schema`.
+    pub schema: Option<String>,
+    /// `--lock-timeout`.
+    pub lock_timeout: Duration,
+}
+
+/// A database command.
+#[derive(Clone, Copy, Debug)]
+pub enum Op<'a> {
+    /// `status`.
+    Status(&'a cli::Status),
+    /// `up`.
+    Up(&'a cli::Up),
+    /// `down`.
+    Down(&'a cli::Down),
+    /// `redo`.
+    Redo,
+    /// `baseline`.
+    Baseline(i64),
+    /// `force`.
+    Force(i64),
+    /// `forget`.
+    Forget(i64),
+}
+
+impl Op<'_> {
+    /// Whether the command starts from a database that may not exist yet (a SQLite file is
+    /// then created); the others need one that has a history.
+    fn creates(self) -> bool {
+        match self {
+            Op::Up(up) => !up.dry_run,
+            Op::Baseline(_) => true,
+            _ => false,
+        }
+    }
+}
+
+struct Context<'a> {
+    migrator: &'a Migrator,
+    /// The migrations directory as messages show it.
+    dir: &'a str,
+    settings: &'a Settings,
+    kind: Kind,
+    out: &'a Output,
+}
+
+impl Context<'_> {
+    fn runner(&self) -> Runner<'_> {
+        let runner = self
+            .migrator
+            .runner()
+            .table(self.settings.table.clone())
+            .lock_timeout(self.settings.lock_timeout);
+        match &self.settings.schema {
+            Some(schema) => runner.schema(schema.clone()),
+            None => runner,
+        }
+    }
+}
+
+/// Reads the directory, connects and runs `op`.
+pub async fn run(
+    url: &str,
+    source: &Source,
+    settings: &Settings,
+    op: Op<'_>,
+    out: &Output,
+) -> Result<u8, Failure> {
+    let kind = Kind::of(url)?;
+    source.require_dir()?;
+    let migrator = Migrator::from_dir(&source.path)?;
+    let context = Context {
+        migrator: &migrator,
+        dir: &source.display,
+        settings,
+        kind,
+        out,
+    };
+    let mut database = Database::connect(url, op.creates()).await?;
+    let result = match &mut database {
+        Database::Postgres(c) => on(c, &context, op).await,
+        Database::Sqlite(c) => on(c, &context, op).await,
+        Database::MySql(c) => on(c, &context, op).await,
+    };
+    database.close().await;
+    result
+}
+
+/// A connection the runtime can migrate through.
+trait Conn: Send {
+    /// The runtime's handle on it.
+    fn db(&mut self) -> impl Connect<'_>;
+}
+
+impl<C: Send> Conn for C
+where
+    for<'c> &'c mut C: Connect<'c>,
+{
+    fn db(&mut self) -> impl Connect<'_> {
+        self
+    }
+}
+
+async fn on(conn: &mut impl Conn, cx: &Context<'_>, op: Op<'_>) -> Result<u8, Failure> {
+    match op {
+        Op::Status(args) => status(conn, cx, args).await,
+        Op::Up(args) => up(conn, cx, args).await,
+        Op::Down(args) => down(conn, cx, args).await,
+        Op::Redo => redo(conn, cx).await,
+        Op::Baseline(version) => {
+            let report = cx
+                .runner()
+                .baseline(conn.db(), Version::new(version))
+                .await?;
+            cx.out.line(format!(
+                "baseline: recorded {} migration(s) up to {version} as applied, without running them",
+                report.migrations.len()
+            ));
+            Ok(exit::OK)
+        }
+        Op::Force(version) => {
+            cx.runner().force(conn.db(), Version::new(version)).await?;
+            cx.out.line(format!(
+                "forced: migration {version} is recorded as applied with its current content, without running it"
+            ));
+            Ok(exit::OK)
+        }
+        Op::Forget(version) => {
+            let recorded = cx
+                .runner()
+                .status(conn.db())
+                .await?
+                .into_iter()
+                .any(|s| s.version.get() == version && s.state != State::Pending);
+            if !recorded {
+                return Err(Failure::error(format!(
+                    "migration {version} has no tracking row in {}: there is nothing to forget",
+                    cx.settings.table
+                )));
+            }
+            cx.runner().forget(conn.db(), Version::new(version)).await?;
+            cx.out.line(format!(
+                "forgot migration {version}: its tracking row is gone; the next `migrate up` runs it from its first statement"
+            ));
+            Ok(exit::OK)
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------- status
+
+fn state_name(state: &State) -> &'static str {
+    match state {
+        State::Applied => "applied",
+        State::Pending => "pending",
+        State::Edited { .. } => "edited",
+        State::Missing => "missing",
+        State::Dirty { .. } => "dirty",
+    }
+}
+
+async fn status(conn: &mut impl Conn, cx: &Context<'_>, args: &cli::Status) -> Result<u8, Failure> {
+    let list = cx.runner().status(conn.db()).await?;
+    match args.format {
+        cli::Format::Json => cx.out.line(status_json(cx.migrator, &list)),
+        cli::Format::Table => print_status(cx, &list),
+    }
+    let clean = list.iter().all(|s| s.state == State::Applied);
+    if args.exit_code && !clean {
+        return Ok(exit::NOT_UP_TO_DATE);
+    }
+    Ok(exit::OK)
+}
+
+fn millis(duration: Option<Duration>) -> Option<u128> {
+    duration.map(|d| d.as_millis())
+}
+
+fn status_json(migrator: &Migrator, list: &[MigrationStatus]) -> String {
+    let items: Vec<serde_json::Value> = list
+        .iter()
+        .map(|s| {
+            let mut item = json!({
+                "version": s.version.get(),
+                "name": s.name,
+                "file": s.file,
+                "state": state_name(&s.state),
+                "applied_at": s.applied_at,
+                "duration_ms": millis(s.duration),
+            });
+            match &s.state {
+                State::Edited { applied_checksum } => {
+                    item["applied_checksum"] = json!(applied_checksum);
+                    item["file_checksum"] = json!(migrator
+                        .get(s.version)
+                        .map(|m| migrate_core::checksum::to_hex(m.checksum())));
+                }
+                State::Dirty {
+                    statements_done,
+                    error,
+                } => {
+                    item["statements_done"] = json!(statements_done);
+                    item["error"] = json!(error);
+                }
+                State::Applied | State::Pending | State::Missing => {}
+            }
+            item
+        })
+        .collect();
+    json!({ "migrations": items }).to_string()
+}
+
+fn print_status(cx: &Context<'_>, list: &[MigrationStatus]) {
+    let out = cx.out;
+    if list.is_empty() {
+        out.line("no migrations, none applied");
+        return;
+    }
+    let rows: Vec<Vec<output::Cell>> = list
+        .iter()
+        .map(|s| {
+            let color = match s.state {
+                State::Applied => Color::Green,
+                State::Pending => Color::Yellow,
+                _ => Color::Red,
+            };
+            vec![
+                (s.version.to_string(), None),
+                (s.name.clone(), None),
+                (s.state.to_string(), Some(color)),
+                (s.applied_at.clone().unwrap_or_default(), Some(Color::Dim)),
+                (
+                    millis(s.duration).map_or(String::new(), |ms| format!("{ms} ms")),
+                    Some(Color::Dim),
+                ),
+            ]
+        })
+        .collect();
+    out.line(output::table(
+        out,
+        &["version", "name", "state", "applied at", "duration"],
+        &rows,
+    ));
+    let count = |name: &str| list.iter().filter(|s| state_name(&s.state) == name).count();
+    let summary: Vec<String> = ["applied", "pending", "edited", "missing", "dirty"]
+        .into_iter()
+        .map(|name| (name, count(name)))
+        .filter(|(_, n)| *n > 0)
+        .map(|(name, n)| format!("{n} {name}"))
+        .collect();
+    out.line(summary.join(", "));
+    for s in list {
+        let file = s.file.as_deref().unwrap_or("");
+        match &s.state {
+            State::Edited { applied_checksum } => out.warning(format!(
+                "migration {} ({file}) was edited after it was applied: the database has sha256 {applied_checksum}; restore the file and put the change in a new migration",
+                s.version
+            )),
+            State::Dirty {
+                statements_done,
+                error,
+            } => out.warning(format!(
+                "migration {} ({file}) stopped after statement {statements_done}{}: repair, then `migrate up --resume`, or `migrate force {}` if you finished it by hand",
+                s.version,
+                error.as_ref().map(|e| format!(" ({e})")).unwrap_or_default(),
+                s.version
+            )),
+            State::Missing => out.warning(format!(
+                "migration {} ({}) is applied but not in {}: the database is newer than this directory",
+                s.version, s.name, cx.dir
+            )),
+            State::Applied | State::Pending => {}
+        }
+    }
+}
+
+// ----------------------------------------------------------------------------------- up
+
+async fn up(conn: &mut impl Conn, cx: &Context<'_>, args: &cli::Up) -> Result<u8, Failure> {
+    let runner = cx
+        .runner()
+        .resume(args.resume)
+        .allow_missing(args.allow_missing)
+        .allow_out_of_order(args.allow_out_of_order);
+    if let Some(to) = args.to {
+        if cx.migrator.get(Version::new(to)).is_none() {
+            return Err(migrate::Error::UnknownVersion {
+                version: Version::new(to),
+            }
+            .into());
+        }
+    }
+    let steps: Vec<migrate::Step> = runner
+        .plan(conn.db())
+        .await?
+        .into_iter()
+        .filter(|s| args.to.is_none_or(|to| s.version.get() <= to))
+        .collect();
+    if args.dry_run {
+        dry_run(cx, &steps);
+        return Ok(exit::OK);
+    }
+    if steps.is_empty() {
+        cx.out.line(format!(
+            "nothing to apply: {} migration(s), all applied{}",
+            cx.migrator.migrations().len(),
+            args.to.map(|to| format!(" up to {to}")).unwrap_or_default()
+        ));
+        return Ok(exit::OK);
+    }
+    // One migration per call, so the bar can move; each call validates the history again
+    // under the lock, so this is as safe as one `run`.
+    let progress = Progress::start(steps.len());
+    let mut applied = 0;
+    for (done, step) in steps.iter().enumerate() {
+        progress.set(done, &format!("{} {}", step.version, step.name));
+        let report = match runner.run_to(conn.db(), step.version).await {
+            Ok(report) => report,
+            Err(e) => {
+                progress.finish();
+                if applied > 0 {
+                    cx.out
+                        .note(format!("{applied} migration(s) applied before the error"));
+                }
+                return Err(e.into());
+            }
+        };
+        applied += report.migrations.len();
+        for line in report_lines(cx.out, "applied", &report) {
+            progress.println(&line);
+        }
+    }
+    progress.finish();
+    cx.out.line(format!("{applied} migration(s) applied"));
+    Ok(exit::OK)
+}
+
+fn report_lines(out: &Output, verb: &str, report: &Report) -> Vec<String> {
+    report
+        .migrations
+        .iter()
+        .map(|m| {
+            format!(
+                "{} {} {} {}",
+                out.paint(verb, Color::Green),
+                m.version,
+                m.name,
+                out.paint(&format!("({} ms)", m.duration.as_millis()), Color::Dim)
+            )
+        })
+        .collect()
+}
+
+fn dry_run(cx: &Context<'_>, steps: &[migrate::Step]) {
+    let out = cx.out;
+    if steps.is_empty() {
+        out.line("-- nothing pending");
+        return;
+    }
+    for step in steps {
+        let mode = match step.transaction {
+            Transaction::Wrapped => "in a transaction",
+            Transaction::Disabled => "outside a transaction, statement by statement",
+        };
+        out.line(out.paint(
+            &format!("-- {} {} ({}): {mode}", step.version, step.name, step.file),
+            Color::Bold,
+        ));
+        out.line(step.sql.trim_end());
+        out.line("");
+        if step.transaction == Transaction::Wrapped {
+            let first_line = cx.migrator.get(step.version).map_or(1, |m| m.up().line());
+            for h in hazard::find(&step.sql, cx.kind.dialect()) {
+                out.warning(format!(
+                    "{}:{}: {h}",
+                    step.file,
+                    first_line.saturating_add(h.line.saturating_sub(1))
+                ));
+            }
+        }
+    }
+    out.line(format!("-- {} migration(s) would be applied", steps.len()));
+}
+
+// --------------------------------------------------------------------------- down, redo
+
+/// Applied versions of the set, oldest first (missing ones are the runtime's to report).
+async fn applied(conn: &mut impl Conn, cx: &Context<'_>) -> Result<Vec<Version>, Failure> {
+    let list = cx.runner().status(conn.db()).await?;
+    Ok(list
+        .iter()
+        .filter(|s| !matches!(s.state, State::Pending | State::Missing))
+        .map(|s| s.version)
+        .collect())
+}
+
+async fn down(conn: &mut impl Conn, cx: &Context<'_>, args: &cli::Down) -> Result<u8, Failure> {
+    let target = if args.all {
+        None
+    } else if let Some(to) = args.to {
+        Some(Version::new(to))
+    } else {
+        let applied = applied(conn, cx).await?;
+        if applied.is_empty() {
+            cx.out.line("nothing to undo: no migration is applied");
+            return Ok(exit::OK);
+        }
+        let count = usize::try_from(args.count.unwrap_or(1)).unwrap_or(usize::MAX);
+        applied
+            .len()
+            .checked_sub(count + 1)
+            .and_then(|i| applied.get(i).copied())
+    };
+    let report = cx.runner().undo(conn.db(), target).await?;
+    for line in report_lines(cx.out, "undone", &report) {
+        cx.out.line(line);
+    }
+    cx.out
+        .line(format!("{} migration(s) undone", report.migrations.len()));
+    Ok(exit::OK)
+}
+
+async fn redo(conn: &mut impl Conn, cx: &Context<'_>) -> Result<u8, Failure> {
+    let applied = applied(conn, cx).await?;
+    let Some(&newest) = applied.last() else {
+        cx.out.line("nothing to redo: no migration is applied");
+        return Ok(exit::OK);
+    };
+    let target = applied
+        .len()
+        .checked_sub(2)
+        .and_then(|i| applied.get(i).copied());
+    let undone = cx.runner().undo(conn.db(), target).await?;
+    for line in report_lines(cx.out, "undone", &undone) {
+        cx.out.line(line);
+    }
+    let again = cx.runner().run_to(conn.db(), newest).await?;
+    for line in report_lines(cx.out, "applied", &again) {
+        cx.out.line(line);
+    }
+    Ok(exit::OK)
+}

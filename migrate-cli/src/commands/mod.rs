@@ -1,0 +1,8 @@
+//! One module per command, or per group of commands that share their work.
+
+pub mod add;
+pub mod apply;
+pub mod check;
+pub mod init;
+pub mod lock;
+pub mod renumber;

@@ -1,0 +1,100 @@
+//! `migrate`: the command line of the `migrate` crate.
+//!
+//! Files: `init`, `add`, `lock`, `check`, `renumber`. Database (`--database-url`,
+//! `DATABASE_URL`, `./.env`): `status`, `up`, `down`, `redo`, `baseline`, `force`, `forget`.
+//! Exit codes are in `migrate --help` and the README.
+
+#![forbid(unsafe_code)]
+
+mod cli;
+mod commands;
+mod database;
+mod exit;
+mod layout;
+mod output;
+mod progress;
+mod source;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::commands::apply::{self, Op, Settings};
+use crate::commands::{add, check, init, lock, renumber};
+use crate::database::Kind;
+use crate::exit::Failure;
+use crate::output::Output;
+use crate::source::Source;
+
+fn main() -> ExitCode {
+    let out = Output::detect();
+    // Before parsing, so that `DATABASE_URL` from the file reaches `--database-url`; the
+    // environment wins over the file.
+    if let Err(e) = read_dotenv() {
+        out.error(e);
+        return ExitCode::from(exit::ERROR);
+    }
+    let cli = Cli::parse();
+    match run(&cli, &out) {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => {
+            for message in &failure.messages {
+                out.error(message);
+            }
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+/// `./.env`, if there is one.
+fn read_dotenv() -> Result<(), String> {
+    match dotenvy::from_path(".env") {
+        Ok(()) => Ok(()),
+        Err(e) if e.not_found() => Ok(()),
+        Err(e) => Err(format!(".env: {e}: fix or remove the file")),
+    }
+}
+
+fn run(cli: &Cli, out: &Output) -> Result<u8, Failure> {
+    let source = Source::new(&cli.source);
+    let op = match &cli.command {
+        Command::Init => return init::run(&source, out),
+        Command::Add(args) => return add::run(&source, args, out),
+        Command::Lock(args) => return lock::run(&source, args, out),
+        Command::Renumber(args) => return renumber::run(&source, args.version, out),
+        Command::Check(args) => {
+            // Only a hint for splitting: a URL that names no known database is not
+            // `check`'s business.
+            let dialect = cli
+                .database_url
+                .as_deref()
+                .and_then(|url| Kind::of(url).ok())
+                .map(Kind::dialect);
+            return check::run(&source, args, dialect, out);
+        }
+        Command::Status(args) => Op::Status(args),
+        Command::Up(args) => Op::Up(args),
+        Command::Down(args) => Op::Down(args),
+        Command::Redo => Op::Redo,
+        Command::Baseline(args) => Op::Baseline(args.version),
+        Command::Force(args) => Op::Force(args.version),
+        Command::Forget(args) => Op::Forget(args.version),
+    };
+    let Some(url) = cli.database_url.as_deref().filter(|u| !u.is_empty()) else {
+        return Err(Failure::usage(
+            "no database: pass `--database-url <url>`, or set DATABASE_URL (in the environment or in ./.env)",
+        ));
+    };
+    let settings = Settings {
+        table: cli.table.clone(),
+        schema: cli.schema.clone(),
+        lock_timeout: Duration::from_secs(cli.lock_timeout),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::error(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(apply::run(url, &source, &settings, op, out))
+}
