@@ -148,7 +148,7 @@ fn corpus_details_survive_embedding() {
     );
     assert!(crates
         .iter()
-        .any(|m| m.version().get() == 202511190914440000));
+        .any(|m| m.version().get() == 2025111909144400001));
     // goose: NO TRANSACTION and sections
     let openfga = OPENFGA_POSTGRES.migrations();
     let last = &openfga[openfga.len() - 1];

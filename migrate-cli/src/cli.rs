@@ -221,8 +221,21 @@ pub struct VersionArg {
     pub version: i64,
 }
 
-fn version_parser() -> clap::builder::RangedI64ValueParser<i64> {
-    clap::value_parser!(i64).range(0..)
+/// A version as the migrations show it: a number, or diesel's `YYYY-MM-DD-HHMMSS[-NNNN]`.
+fn version_parser() -> impl clap::builder::TypedValueParser<Value = i64> {
+    |text: &str| -> Result<i64, String> {
+        if text.contains('-') {
+            return migrate_core::scheme::diesel_version(text).ok_or_else(|| {
+                format!(
+                    "`{text}` is neither a version nor a diesel version (YYYY-MM-DD-HHMMSS[-NNNN])"
+                )
+            });
+        }
+        text.parse::<i64>()
+            .ok()
+            .filter(|v| *v >= 0)
+            .ok_or_else(|| format!("`{text}` is not a version: give a non-negative integer"))
+    }
 }
 
 fn after_help() -> String {

@@ -105,18 +105,23 @@ impl Layout {
                 .ok_or_else(|| format!("no version after {newest}: the largest is i64::MAX"))
         };
         match self.numbering {
-            Numbering::Timestamp => {
-                let stamp =
-                    if self.scheme == Scheme::Diesel && self.diesel == DieselForm::DashedCounter {
-                        now.saturating_mul(10_000)
-                    } else {
-                        now
-                    };
-                match newest {
-                    Some(newest) if newest >= stamp => after(newest),
-                    _ => Ok(stamp),
-                }
+            Numbering::Timestamp if self.scheme == Scheme::Diesel => {
+                // diesel versions are the timestamp times 100000, plus NNNN + 1 for the
+                // `-NNNN` form (see migrate_core::scheme::parse_diesel_dir)
+                let counter = i64::from(self.diesel == DieselForm::DashedCounter);
+                let seconds = match newest {
+                    Some(newest) if newest / 100_000 >= now => newest / 100_000 + 1,
+                    _ => now,
+                };
+                seconds
+                    .checked_mul(100_000)
+                    .map(|v| v + counter)
+                    .ok_or_else(|| format!("no diesel version after {seconds}"))
             }
+            Numbering::Timestamp => match newest {
+                Some(newest) if newest >= now => after(newest),
+                _ => Ok(now),
+            },
             Numbering::Sequential => newest.map_or(Ok(1), after),
         }
     }
@@ -124,7 +129,8 @@ impl Layout {
     /// `version` as a name writes it: zero-padded, or in diesel's form.
     pub fn version_text(&self, version: i64) -> String {
         if self.scheme == Scheme::Diesel {
-            let digits = format!("{version:014}");
+            let digits = format!("{:014}", version / 100_000);
+            let counter = version % 100_000;
             let part = |range: std::ops::Range<usize>| digits.get(range).unwrap_or("");
             let dashed = format!(
                 "{}-{}-{}-{}",
@@ -133,10 +139,10 @@ impl Layout {
                 part(6..8),
                 part(8..14)
             );
-            return match (self.diesel, digits.len()) {
-                (DieselForm::Dashed, 14) => dashed,
-                (DieselForm::DashedCounter, 18) => format!("{dashed}-{}", part(14..18)),
-                _ => digits,
+            return match (self.diesel, counter) {
+                (_, 1..) => format!("{dashed}-{:04}", counter - 1),
+                (DieselForm::Digits, _) => digits,
+                _ => dashed,
             };
         }
         match self.numbering {
@@ -394,13 +400,25 @@ mod tests {
             DieselForm::DashedCounter,
         );
         let v = counter.next_version(None, 20250102030405);
-        assert_eq!(v, Ok(202501020304050000));
+        assert_eq!(v, Ok(2025010203040500001));
         assert_eq!(
-            counter.version_text(202501020304050000),
+            counter.version_text(2025010203040500001),
             "2025-01-02-030405-0000"
         );
+        // a newest version in the future: the next second
+        assert_eq!(
+            counter.next_version(Some(2025010203040500001), 20250102030405),
+            Ok(2025010203040600001)
+        );
         let dashed = layout(Scheme::Diesel, Numbering::Timestamp, 17, DieselForm::Dashed);
-        assert_eq!(dashed.version_text(20250102030405), "2025-01-02-030405");
+        assert_eq!(
+            dashed.version_text(2025010203040500000),
+            "2025-01-02-030405"
+        );
+        assert_eq!(
+            dashed.next_version(None, 20250102030405),
+            Ok(2025010203040500000)
+        );
         assert!(dashed.numbered(Numbering::Sequential).is_err());
     }
 
@@ -408,6 +426,13 @@ mod tests {
     fn files_per_layout() {
         let names = |l: Layout, r: bool| -> Vec<String> {
             l.new_files(7, "add users  table", r)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|f| f.rel)
+                .collect()
+        };
+        let diesel_names = |l: Layout, r: bool| -> Vec<String> {
+            l.new_files(700_000, "add users  table", r)
                 .unwrap_or_default()
                 .into_iter()
                 .map(|f| f.rel)
@@ -427,7 +452,7 @@ mod tests {
         assert_eq!(names(seq(Scheme::Goose), true), ["007_add_users_table.sql"]);
         let diesel = layout(Scheme::Diesel, Numbering::Timestamp, 14, DieselForm::Digits);
         assert_eq!(
-            names(diesel, true),
+            diesel_names(diesel, true),
             [
                 "00000000000007_add users  table/up.sql",
                 "00000000000007_add users  table/down.sql"

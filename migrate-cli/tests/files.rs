@@ -439,7 +439,7 @@ fn late_merges_are_renumbered() {
     w.write("migrations/2020-01-02-000000_b/up.sql", "select 2;\n")
         .write("migrations/2020-01-02-000000_b/down.sql", "select -2;\n");
     w.migrate(&["check"]).code(ERROR).err("renumber");
-    let run = w.migrate(&["renumber", "20200102000000"]);
+    let run = w.migrate(&["renumber", "2020-01-02-000000"]);
     run.code(OK)
         .out("renamed migrations/2020-01-02-000000_b -> migrations/");
     let names = w.list("migrations");

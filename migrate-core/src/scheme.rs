@@ -97,27 +97,50 @@ pub fn parse_file_name(file_name: &str) -> Result<Name, String> {
 /// Parses the name of a diesel migration directory: `YYYY-MM-DD-HHMMSS_<desc>`,
 /// `YYYY-MM-DD-HHMMSS-NNNN_<desc>` or `<14 digits>_<desc>`.
 ///
-/// The version is the name's digits without dashes, as diesel itself orders them.
+/// diesel orders migrations by their names' digits as text, so `2026-05-27-120000` runs before
+/// `2026-05-27-120000-0000` and after `2025-11-19-091444-0000`; as plain numbers an 18-digit
+/// name would always come last. The version is therefore the 14-digit timestamp times 100000
+/// plus, for the `-NNNN` form, `NNNN + 1`: numbers then order exactly as diesel's text does
+/// (and fit in i64 until the year 9223). `00000000000000_diesel_initial_setup` is version 0.
 pub fn parse_diesel_dir(dir_name: &str) -> Result<Name, String> {
     let expected = "diesel migration directories are named `YYYY-MM-DD-HHMMSS_<description>`, \
                     `YYYY-MM-DD-HHMMSS-NNNN_<description>` or `<14 digits>_<description>`";
     let Some((version, description)) = dir_name.split_once('_') else {
         return Err(format!("no description after the version; {expected}"));
     };
-    let groups: Vec<&str> = version.split('-').collect();
-    let widths: Vec<usize> = groups.iter().map(|g| g.len()).collect();
-    let well_formed = groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()))
-        && matches!(widths.as_slice(), [14] | [4, 2, 2, 6] | [4, 2, 2, 6, 4]);
-    if !well_formed {
+    let Some(number) = diesel_version(version) else {
         return Err(format!("`{version}` is not a diesel version; {expected}"));
-    }
+    };
     if description.is_empty() {
         return Err(format!(
             "the description after the version is empty: describe the change after the `_`, \
              as in `{version}_create_users`"
         ));
     }
-    named(&groups.concat(), description, Role::Single, Scheme::Diesel)
+    named(
+        &number.to_string(),
+        description,
+        Role::Single,
+        Scheme::Diesel,
+    )
+}
+
+/// The version of a diesel version text (`YYYY-MM-DD-HHMMSS`, `YYYY-MM-DD-HHMMSS-NNNN` or 14
+/// digits), as [`parse_diesel_dir`] numbers it; `None` for any other text.
+pub fn diesel_version(text: &str) -> Option<i64> {
+    let groups: Vec<&str> = text.split('-').collect();
+    let widths: Vec<usize> = groups.iter().map(|g| g.len()).collect();
+    let well_formed = groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()))
+        && matches!(widths.as_slice(), [14] | [4, 2, 2, 6] | [4, 2, 2, 6, 4]);
+    if !well_formed {
+        return None;
+    }
+    let timestamp: i64 = groups[..groups.len().min(4)].concat().parse().ok()?;
+    let suffix = groups
+        .get(4)
+        .and_then(|n| n.parse::<i64>().ok())
+        .map_or(0, |n| n + 1);
+    timestamp.checked_mul(100_000)?.checked_add(suffix)
 }
 
 fn named(text: &str, description: &str, role: Role, scheme: Scheme) -> Result<Name, String> {
@@ -253,11 +276,28 @@ mod tests {
             v("00000000000000_diesel_initial_setup"),
             Ok((0, "diesel_initial_setup".into()))
         );
-        assert_eq!(v("2017-08-20-180453_x").map(|p| p.0), Ok(20170820180453));
+        assert_eq!(
+            v("2017-08-20-180453_x").map(|p| p.0),
+            Ok(2017082018045300000)
+        );
+        assert_eq!(v("20170820180453_x").map(|p| p.0), Ok(2017082018045300000));
         assert_eq!(
             v("2025-11-19-091444-0000_x").map(|p| p.0),
-            Ok(202511190914440000)
+            Ok(2025111909144400001)
         );
+        // numbers order as diesel orders the names' digits as text
+        let names = [
+            "2025-11-19-091444-0000_a",
+            "2026-05-27-120000_b",
+            "2026-05-27-120000-0000_c",
+            "2026-05-27-120000-0001_d",
+        ];
+        let versions: Vec<i64> = names
+            .iter()
+            .filter_map(|n| v(n).ok())
+            .map(|p| p.0)
+            .collect();
+        assert!(versions.windows(2).all(|w| w[0] < w[1]), "{versions:?}");
         assert_eq!(
             v("2019-11-15-182353_Add email notifications to crate owners").map(|p| p.1),
             Ok("Add email notifications to crate owners".into())

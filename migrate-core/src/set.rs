@@ -179,9 +179,6 @@ pub fn load(dir: &Path, display: &str, options: &Options) -> Result<MigrationSet
         candidates.extend(dir_candidate(dir, &mut problems));
     }
     let scheme = check_scheme(&candidates, &mut problems);
-    if scheme == Some(Scheme::Diesel) {
-        check_diesel_order(&candidates, &mut problems);
-    }
     let migrations = pair(candidates, &mut problems);
     for m in &migrations {
         for script in std::iter::once(&m.up).chain(&m.down) {
@@ -398,38 +395,6 @@ fn check_scheme(candidates: &[Candidate], problems: &mut Diagnostics) -> Option<
         ));
     }
     Some(scheme)
-}
-
-/// diesel orders migrations by their names' digits as text, this crate by version as a
-/// number; the two agree unless an 18-digit `YYYY-MM-DD-HHMMSS-NNNN` name is older than a
-/// 14-digit one (as a number it is always larger). Such a set would run in another order
-/// here than under diesel, so it is refused.
-fn check_diesel_order(candidates: &[Candidate], problems: &mut Diagnostics) {
-    let digits = |c: &Candidate| -> Option<String> {
-        let dir = c.display.rsplit('/').next()?;
-        Some(dir.split_once('_')?.0.replace('-', ""))
-    };
-    let newest_short = candidates
-        .iter()
-        .filter_map(|c| digits(c).filter(|d| d.len() == 14).map(|d| (d, c)))
-        .max_by(|a, b| a.0.cmp(&b.0));
-    let Some((newest_short, short)) = newest_short else {
-        return;
-    };
-    for c in candidates {
-        let Some(long) = digits(c).filter(|d| d.len() == 18) else {
-            continue;
-        };
-        if long[..14] < newest_short[..] {
-            problems.push(Diagnostic::new(
-                c.display.clone(),
-                format!(
-                    "diesel runs this migration before {} (it orders names as text), but its 18-digit version sorts after it as a number: give {} the `YYYY-MM-DD-HHMMSS-NNNN` form too, or this one a later timestamp",
-                    short.display, short.display
-                ),
-            ));
-        }
-    }
 }
 
 /// Joins up and down files of one version; reports duplicates and downs without ups.
