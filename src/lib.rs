@@ -44,6 +44,8 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// the build.rs example is the whole file, its `fn main` included
+#![allow(clippy::needless_doctest_main)]
 
 #[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
 pub use migrate_runtime::{
@@ -76,7 +78,141 @@ pub mod build {
     pub use migrate_core::build::track;
 }
 
+/// Makes an `async fn` that takes a pool a test on a fresh database with every migration
+/// applied, like `#[sqlx::test]` (feature `testing` and a database feature).
+///
+/// ```no_run
+/// use migrate::sqlx::SqlitePool;
+///
+/// #[migrate::test]
+/// async fn users_start_empty(pool: SqlitePool) {
+///     let users: i64 = migrate::sqlx::query_scalar("SELECT count(*) FROM users")
+///         .fetch_one(&pool)
+///         .await
+///         .unwrap();
+///     assert_eq!(users, 0);
+/// }
+/// ```
+///
+/// The parameter's type picks the database: `PgPool` (a new database on the server of
+/// `MIGRATE_TEST_DATABASE_URL` or `DATABASE_URL`, else in a private cluster started from the
+/// machine's PostgreSQL binaries), `SqlitePool` (a temporary file), `MySqlPool` (a new
+/// database on the server of the URL). The test runs on a current-thread Tokio runtime; it
+/// may return `()` or `Result<(), E>`. Other attributes (`#[ignore]`, `#[should_panic]`)
+/// stay on the test.
+///
+/// Options: `migrations = "db/migrations"` (default `migrations`, embedded and checked like
+/// [`embed_migrations!`]) or `migrator = crate::db::MIGRATOR`. See [`testing`] for what
+/// happens without a server, and for the database afterwards.
+pub use migrate_macros::test;
+
+/// Helpers for `cargo test` (feature `testing`): the embedded table is current, throwaway
+/// databases, reversible migrations.
+///
+/// # The embedded table equals the directory and the lock
+///
+/// ```
+/// static MIGRATOR: migrate::Migrator = migrate::embed_migrations!("migrations");
+///
+/// // in a #[test]:
+/// migrate::testing::assert_current(&MIGRATOR, "migrations");
+/// ```
+///
+/// It fails, naming the file and the fix, when a migration was added, removed or edited
+/// after the test binary was built (`migrations/0005_x.sql: not in the embedded table: the
+/// build is stale — add `migrate::build::track("migrations")` to build.rs (or `cargo clean
+/// -p app`)`), and when the lock lacks a migration (`migrations/migrations.lock: stale: it
+/// lacks 5 (migrations/0005_x.sql); run `migrate lock` and commit it`).
+/// [`testing::check_current`] returns the problems instead of panicking.
+///
+/// # Throwaway databases
+///
+/// ```no_run
+/// # #[cfg(all(feature = "postgres", feature = "sqlite"))]
+/// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+/// static MIGRATOR: migrate::Migrator = migrate::embed_migrations!("migrations");
+///
+/// // PostgreSQL: a new database on the server of MIGRATE_TEST_DATABASE_URL (or
+/// // DATABASE_URL), else in a private cluster this process starts once
+/// let db = migrate::testing::fresh_postgres().await?;
+/// let pool = db.migrated(&MIGRATOR).await?;
+/// // ... test ...
+/// pool.close().await;
+/// db.remove().await?; // drops the database (a dropped value leaves it, for a look)
+///
+/// // SQLite: a file in a temporary directory, deleted on drop
+/// let db = migrate::testing::fresh_sqlite()?;
+/// let pool = db.migrated(&MIGRATOR).await?;
+///
+/// // a private PostgreSQL cluster of your own, stopped and deleted on drop
+/// let cluster = migrate::testing::TempPostgres::start()?;
+/// let pool = cluster.fresh().await?.pool().await?;
+/// # Ok(()) }
+/// ```
+///
+/// A private cluster needs PostgreSQL's server binaries (`initdb`, `pg_ctl`, `postgres`) on
+/// `PATH`, in `pg_config --bindir` or in `/usr/lib/postgresql/*/bin`; as root the server runs
+/// as the `postgres` OS user. It listens on 127.0.0.1 on a free port, and a watchdog stops it
+/// when the test process ends, however it ends. Without a server the functions return
+/// [`testing::Error::Unavailable`]; `#[migrate::test]` then skips the test with a notice,
+/// except under `CI=true`, where it fails.
+///
+/// # Reversible migrations
+///
+/// ```no_run
+/// # #[cfg(feature = "postgres")]
+/// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+/// static MIGRATOR: migrate::Migrator = migrate::embed_migrations!("migrations");
+///
+/// let db = migrate::testing::fresh_postgres().await?;
+/// let report = migrate::testing::check_reversible(&MIGRATOR, &db.pool().await?).await?;
+/// println!("checked {:?}, no down script: {:?}", report.checked, report.skipped);
+/// # Ok(()) }
+/// ```
+///
+/// For every migration in order: up, snapshot the catalog, down, compare with the snapshot
+/// before its up, up again. The error names the first migration whose down script does not
+/// undo its up script and shows the database's error or the difference:
+///
+/// ```text
+/// migration 20210316025847: its down script migrations/20210316025847_setup.down.sql does not undo its up script; from before the up to after the down (- gone, + left behind):
+/// + extension "uuid-ossp" 1.1 in schema public
+/// ```
+///
+/// A migration without a down script is irreversible by design: it is applied and listed
+/// in [`testing::Reversible::skipped`]. [`testing::Snapshot`] takes the catalog on its own.
+#[cfg(feature = "testing")]
+pub mod testing {
+    pub use migrate_runtime::testing::*;
+}
+
 #[doc(hidden)]
 pub mod __private {
     pub use migrate_runtime::{Migration, Migrator, Script, Transaction, Version};
+
+    pub use crate::__migrate_require_testing as require_testing;
+}
+
+#[cfg(all(
+    feature = "testing",
+    any(feature = "postgres", feature = "sqlite", feature = "mysql")
+))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __migrate_require_testing {
+    () => {};
+}
+
+#[cfg(not(all(
+    feature = "testing",
+    any(feature = "postgres", feature = "sqlite", feature = "mysql")
+)))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __migrate_require_testing {
+    () => {
+        ::core::compile_error!(
+            "`#[migrate::test]` needs the `testing` feature of `migrate` and a database feature: `migrate = { version = \"0.1\", features = [\"testing\", \"postgres\"] }` in [dev-dependencies]"
+        );
+    };
 }

@@ -24,12 +24,9 @@ pub enum Error {
 
     /// A statement of a migration failed.
     #[error(
-        "migration {version} failed at {file}:{line}:{column}: {message}{}{}",
+        "migration {version} failed at {file}:{line}:{column}: {message}{}\n  {}",
         hint.as_ref().map(|h| format!("\n  hint: {h}")).unwrap_or_default(),
-        match statement {
-            Some((done, total)) => format!("\n  statements 1 to {done} of {total} are applied and recorded: fix the statement, then run again with `resume` (CLI `migrate up --resume`) to continue from statement {}", done + 1),
-            None => "\n  nothing of it was applied (it ran in a transaction): fix the file and run again".to_owned(),
-        }
+        failed_advice(*version, *statement, *undo)
     )]
     Failed {
         /// The migration.
@@ -46,6 +43,8 @@ pub enum Error {
         hint: Option<String>,
         /// For scripts run statement by statement: statements done, and how many there are.
         statement: Option<(usize, usize)>,
+        /// The failing script is a down script (`undo`), not an up script.
+        undo: bool,
     },
 
     /// An applied migration's file was edited afterwards.
@@ -87,12 +86,22 @@ pub enum Error {
         newest: Version,
     },
 
-    /// A migration run statement by statement stopped part-way.
+    /// A pending migration whose tracking row was deleted: the newest applied row's chain
+    /// shows it was applied before.
     #[error(
-        "migration {version} ({file}) is dirty: it stopped after statement {done} of {total}, before {file}:{line}{}; statements 1 to {done} are applied. Repair what statement {} may have left, then run again with `resume` (CLI `migrate up --resume`) to continue from it, or `force {version}` if you finished it by hand",
-        error.as_ref().map(|e| format!(" ({e})")).unwrap_or_else(|| " (the process stopped mid-way)".to_owned()),
-        done + 1
+        "migration {version} ({file}) has no tracking row, but the applied migration {newest} was applied after it (its recorded chain covers {version}): the row was deleted, by `forget` or by hand. If its effects are still in the database, record it with `force {version}`; if they were reverted, apply it again with `allow_out_of_order`"
     )]
+    Unrecorded {
+        /// The migration.
+        version: Version,
+        /// Its file.
+        file: String,
+        /// The newest applied version.
+        newest: Version,
+    },
+
+    /// A migration run statement by statement stopped part-way.
+    #[error("migration {version} ({file}) is dirty: {}", dirty(*version, file, *done, *total, *line, error.as_deref()))]
     Dirty {
         /// The migration.
         version: Version,
@@ -147,5 +156,58 @@ pub enum Error {
 impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
         Error::Database(e)
+    }
+}
+
+/// What a dirty migration's error says after "is dirty: ".
+fn dirty(
+    version: Version,
+    file: &str,
+    done: usize,
+    total: usize,
+    line: u32,
+    error: Option<&str>,
+) -> String {
+    let why = error.map_or_else(
+        || " (the process stopped mid-way)".to_owned(),
+        |e| format!(" ({e})"),
+    );
+    let resume = "run again with `resume` (CLI `migrate up --resume`)";
+    if done >= total {
+        return format!(
+            "all {total} statements are applied, but it stopped{why} before it was recorded as finished; {resume} to record it, or `force {version}`"
+        );
+    }
+    let (stopped, applied) = match done {
+        0 => (
+            format!("it stopped at statement 1 of {total}"),
+            "none of its statements is applied".to_owned(),
+        ),
+        _ => (
+            format!("it stopped after statement {done} of {total}"),
+            format!("statements 1 to {done} are applied"),
+        ),
+    };
+    format!(
+        "{stopped}, before {file}:{line}{why}; {applied}. Repair what statement {} may have left, then {resume} to continue from it, or `force {version}` if you finished it by hand",
+        done + 1
+    )
+}
+
+/// What to do after a failed statement, by how the script ran.
+fn failed_advice(version: Version, statement: Option<(usize, usize)>, undo: bool) -> String {
+    match (undo, statement) {
+        (false, None) => "nothing of it was applied (it ran in a transaction): fix the file and run again".to_owned(),
+        (false, Some((0, total))) => format!(
+            "none of its {total} statements is applied; it is recorded as dirty: fix the statement, then run again with `resume` (CLI `migrate up --resume`) to start from statement 1"
+        ),
+        (false, Some((done, total))) => format!(
+            "statements 1 to {done} of {total} are applied and recorded: fix the statement, then run again with `resume` (CLI `migrate up --resume`) to continue from statement {}",
+            done + 1
+        ),
+        (true, None) => "the down script was rolled back and the migration stays applied: fix the down script and undo again".to_owned(),
+        (true, Some((done, total))) => format!(
+            "statements 1 to {done} of the down script's {total} ran outside a transaction and the migration stays recorded as applied: repair the database by hand, then fix the down script and undo again, or `forget {version}` once it is fully undone"
+        ),
     }
 }

@@ -15,6 +15,8 @@ mod runner;
 #[cfg(feature = "_db")]
 mod status;
 mod table;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 #[cfg(feature = "_db")]
 pub use driver::{Connect, Driver};

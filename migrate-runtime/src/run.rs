@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use migrate_core::checksum::to_hex;
 use migrate_core::split::{self, Statement};
 
-use crate::driver::{Conn, Driver, Newest, Row, Table, Write};
+use crate::driver::{links, Conn, Driver, Newest, Row, Table, Write};
 use crate::error::Error;
 use crate::runner::{Options, Runner};
 use crate::status::{Applied, MigrationStatus, Report, State, Step};
@@ -31,11 +31,13 @@ fn table<DB: Driver>(options: &Options) -> Result<Table, Error> {
             Ok(Table {
                 sql: format!("{}.{quoted}", DB::quote(schema)),
                 key: format!("{schema}.{}", options.table),
+                qualified: true,
             })
         }
         None => Ok(Table {
             sql: quoted,
             key: options.table.clone(),
+            qualified: false,
         }),
     }
 }
@@ -91,7 +93,7 @@ fn up_to_date(migrator: &Migrator, newest: Newest, target: Option<Version>) -> b
         None => migrator.head().map(Migration::version) == Some(m.version()),
     };
     // The chain covers every version and checksum up to this one: equal chains mean the
-    // applied history is exactly the embedded one.
+    // history applied was exactly the embedded one.
     reached && chain.as_slice() == m.chain()
 }
 
@@ -104,7 +106,9 @@ async fn lock<DB: Driver>(
     if !runner.options.locking {
         return Ok(None);
     }
-    conn.close_on_drop();
+    if DB::SESSION_LOCK {
+        conn.close_on_drop();
+    }
     Ok(Some(
         DB::lock(conn.get(), table, runner.options.lock_timeout).await?,
     ))
@@ -175,18 +179,35 @@ fn check<'m, DB: Driver>(
         }
     }
     let recorded: BTreeMap<i64, &Row> = rows.iter().map(|r| (r.version, r)).collect();
-    let newest = rows.iter().filter(|r| r.success).map(|r| r.version).max();
+    let newest = rows.iter().filter(|r| r.success).max_by_key(|r| r.version);
+    // The newest row carries the chain of the set it was applied with: when that equals this
+    // set's chain there, every older migration of this set was applied before it.
+    let covers_older = newest.is_some_and(|row| {
+        migrator
+            .get(Version::new(row.version))
+            .is_some_and(|m| row.chain.as_slice() == m.chain())
+    });
     let mut pending = Vec::new();
     for m in migrator.migrations() {
         if recorded.contains_key(&m.version().get()) || target.is_some_and(|t| m.version() > t) {
             continue;
         }
-        if let Some(newest) = newest.filter(|n| *n > m.version().get()) {
+        if let Some(newest) = newest.filter(|n| n.version > m.version().get()) {
             if !options.allow_out_of_order {
-                return Err(Error::OutOfOrder {
-                    version: m.version(),
-                    file: m.up().file().to_owned(),
-                    newest: Version::new(newest),
+                let (version, file) = (m.version(), m.up().file().to_owned());
+                let newest = Version::new(newest.version);
+                return Err(if covers_older {
+                    Error::Unrecorded {
+                        version,
+                        file,
+                        newest,
+                    }
+                } else {
+                    Error::OutOfOrder {
+                        version,
+                        file,
+                        newest,
+                    }
                 });
             }
         }
@@ -248,35 +269,27 @@ async fn apply<DB: Driver>(
             report.migrations.push(applied);
         }
     }
-    reseal::<DB>(runner.migrator, conn, table).await?;
+    reseal::<DB>(conn, table).await?;
     Ok(report)
 }
 
-/// After out-of-order or forced rows the newest row's chain can differ from the set's even
-/// though every checksum was just validated; writing the set's chain restores the fast path.
-async fn reseal<DB: Driver>(
-    migrator: &Migrator,
-    conn: &mut DB::Connection,
-    table: &Table,
-) -> Result<(), Error> {
-    if let Newest::Row {
-        version,
-        chain,
-        success: true,
-    } = DB::newest(conn, table).await?
-    {
-        if let Some(m) = migrator.get(Version::new(version)) {
-            if chain.as_slice() != m.chain() {
-                DB::write(
-                    conn,
-                    table,
-                    Write::Reseal {
-                        version,
-                        chain: m.chain(),
-                    },
-                )
-                .await?;
-            }
+/// After out-of-order or forced rows, chains no longer follow from the rows below them (each
+/// was written with the set of its day), which would keep the fast path off for good. Every
+/// checksum was just validated, so rewrite each chain from the rows themselves.
+async fn reseal<DB: Driver>(conn: &mut DB::Connection, table: &Table) -> Result<(), Error> {
+    let rows = DB::history(conn, table).await?;
+    for (version, expected, stored) in links(&rows) {
+        let Some(chain) = expected else { break };
+        if stored != chain.as_slice() {
+            DB::write(
+                conn,
+                table,
+                Write::Reseal {
+                    version,
+                    chain: &chain,
+                },
+            )
+            .await?;
         }
     }
     Ok(())
@@ -488,6 +501,7 @@ fn failed<DB: Driver>(
         message,
         hint: DB::error_hint(e),
         statement: None,
+        undo: false,
     }
 }
 
@@ -584,28 +598,31 @@ async fn undo_locked<DB: Driver>(
         };
         if down.transaction() == Transaction::Wrapped && DB::TRANSACTIONAL_DDL {
             DB::exec(conn, "BEGIN").await?;
-            let outcome = match DB::exec(conn, down.sql()).await {
-                Ok(()) => DB::write(conn, table, delete).await.map_err(Error::from),
-                Err(e) => Err(locate::<DB>(conn, m.version(), down, &e).await),
-            };
-            if let Err(e) = outcome {
-                DB::exec(conn, "ROLLBACK").await?;
-                return Err(e);
+            match DB::exec(conn, down.sql()).await {
+                Ok(()) => {
+                    if let Err(e) = DB::write(conn, table, delete).await {
+                        DB::exec(conn, "ROLLBACK").await?;
+                        return Err(e.into());
+                    }
+                }
+                Err(e) => {
+                    // `locate` replays the script in a transaction of its own: leave the failed
+                    // one first (PostgreSQL refuses every command in an aborted transaction,
+                    // SQLite a nested BEGIN).
+                    DB::exec(conn, "ROLLBACK").await?;
+                    return Err(as_undo(
+                        locate::<DB>(conn, m.version(), down, &e).await,
+                        None,
+                    ));
+                }
             }
             DB::exec(conn, "COMMIT").await?;
         } else {
             let statements = statements::<DB>(down.sql());
             for (index, statement) in statements.iter().enumerate() {
                 if let Err(e) = DB::exec(conn, statement.sql()).await {
-                    let mut error = statement_error::<DB>(m.version(), down, statement, &e);
-                    if let Error::Failed {
-                        statement: progress,
-                        ..
-                    } = &mut error
-                    {
-                        *progress = Some((index, statements.len()));
-                    }
-                    return Err(error);
+                    let error = statement_error::<DB>(m.version(), down, statement, &e);
+                    return Err(as_undo(error, Some((index, statements.len()))));
                 }
             }
             DB::write(conn, table, delete).await?;
@@ -617,6 +634,19 @@ async fn undo_locked<DB: Driver>(
         });
     }
     Ok(report)
+}
+
+/// A failure of a down script: marked as one, with its progress when it ran statement by
+/// statement.
+fn as_undo(mut error: Error, progress: Option<(usize, usize)>) -> Error {
+    if let Error::Failed {
+        statement, undo, ..
+    } = &mut error
+    {
+        *statement = progress;
+        *undo = true;
+    }
+    error
 }
 
 /// Reads the tracking table without creating it.
@@ -806,7 +836,7 @@ async fn force_locked<DB: Driver>(
     };
     DB::write(conn, table, write).await?;
     tracing::warn!(version = %version, file = m.up().file(), "migration forced: recorded as applied without running it");
-    reseal::<DB>(runner.migrator, conn, table).await
+    reseal::<DB>(conn, table).await
 }
 
 /// `forget`.

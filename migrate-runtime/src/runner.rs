@@ -1,5 +1,6 @@
 //! The options of a run and the operations a [`Runner`] offers.
 
+use std::future::Future;
 use std::time::Duration;
 
 use crate::driver::Connect;
@@ -59,6 +60,11 @@ pub struct Runner<'m> {
     pub(crate) options: Options,
 }
 
+// The operations return `impl Future + Send` rather than being `async fn`s: with the bound
+// declared, callers can `tokio::spawn(async move { MIGRATOR.run(&pool).await })`; left to
+// inference, the compiler cannot prove `Send` for every lifetime of the borrowed pool and
+// rejects it (rust-lang/rust#100013).
+#[allow(clippy::manual_async_fn)]
 impl Migrator {
     /// A runner with the default settings, to change some of them.
     pub fn runner(&self) -> Runner<'_> {
@@ -69,36 +75,50 @@ impl Migrator {
     }
 
     /// Applies every pending migration (see [`Runner::run`]).
-    pub async fn run<'c>(&self, db: impl Connect<'c>) -> Result<Report, Error> {
-        self.runner().run(db).await
+    pub fn run<'a, 'c, C: Connect<'c>>(
+        &'a self,
+        db: C,
+    ) -> impl Future<Output = Result<Report, Error>> + Send + use<'a, 'c, C> {
+        async move { self.runner().run(db).await }
     }
 
     /// Applies pending migrations up to and including `target` (see [`Runner::run_to`]).
-    pub async fn run_to<'c>(&self, db: impl Connect<'c>, target: Version) -> Result<Report, Error> {
-        self.runner().run_to(db, target).await
+    pub fn run_to<'a, 'c, C: Connect<'c>>(
+        &'a self,
+        db: C,
+        target: Version,
+    ) -> impl Future<Output = Result<Report, Error>> + Send + use<'a, 'c, C> {
+        async move { self.runner().run_to(db, target).await }
     }
 
     /// Undoes applied migrations newer than `target` (see [`Runner::undo`]).
-    pub async fn undo<'c>(
-        &self,
-        db: impl Connect<'c>,
+    pub fn undo<'a, 'c, C: Connect<'c>>(
+        &'a self,
+        db: C,
         target: Option<Version>,
-    ) -> Result<Report, Error> {
-        self.runner().undo(db, target).await
+    ) -> impl Future<Output = Result<Report, Error>> + Send + use<'a, 'c, C> {
+        async move { self.runner().undo(db, target).await }
     }
 
     /// The state of every migration in the database (see [`Runner::status`]).
-    pub async fn status<'c>(&self, db: impl Connect<'c>) -> Result<Vec<MigrationStatus>, Error> {
-        self.runner().status(db).await
+    pub fn status<'a, 'c, C: Connect<'c>>(
+        &'a self,
+        db: C,
+    ) -> impl Future<Output = Result<Vec<MigrationStatus>, Error>> + Send + use<'a, 'c, C> {
+        async move { self.runner().status(db).await }
     }
 
     /// What `run` would do, without doing it (see [`Runner::plan`]).
-    pub async fn plan<'c>(&self, db: impl Connect<'c>) -> Result<Vec<Step>, Error> {
-        self.runner().plan(db).await
+    pub fn plan<'a, 'c, C: Connect<'c>>(
+        &'a self,
+        db: C,
+    ) -> impl Future<Output = Result<Vec<Step>, Error>> + Send + use<'a, 'c, C> {
+        async move { self.runner().plan(db).await }
     }
 }
 
-impl Runner<'_> {
+#[allow(clippy::manual_async_fn)] // see `impl Migrator`
+impl<'m> Runner<'m> {
     /// The tracking table's name (default `_migrations`). It is quoted, never pasted.
     pub fn table(mut self, name: impl Into<String>) -> Self {
         self.options.table = name.into();
@@ -155,60 +175,84 @@ impl Runner<'_> {
 
     /// Applies every pending migration, in order.
     ///
-    /// When nothing is pending this costs one query that reads the newest tracking row: its
-    /// version and chain prove the whole applied history matches the embedded one.
-    /// Otherwise it takes the lock, validates the full history and applies what is pending.
-    pub async fn run<'c>(&self, db: impl Connect<'c>) -> Result<Report, Error> {
-        crate::run::run(self, &mut db.connect().await?, None).await
+    /// When nothing is pending this costs one query that returns the newest tracking row: its
+    /// version and chain prove the whole applied history matches the embedded one. In the
+    /// same query the database checks that every row's chain follows from the row below it,
+    /// so a row edited or deleted by hand is noticed too (SQLite, which has no hash function,
+    /// returns every row's checksum and chain, checked here). Otherwise it takes the lock,
+    /// validates the full history and applies what is pending.
+    pub fn run<'a, 'c, C: Connect<'c>>(
+        &'a self,
+        db: C,
+    ) -> impl Future<Output = Result<Report, Error>> + Send + use<'a, 'm, 'c, C> {
+        async move { crate::run::run(self, &mut db.connect().await?, None).await }
     }
 
     /// Applies pending migrations up to and including `target`.
-    pub async fn run_to<'c>(&self, db: impl Connect<'c>, target: Version) -> Result<Report, Error> {
-        crate::run::run(self, &mut db.connect().await?, Some(target)).await
+    pub fn run_to<'a, 'c, C: Connect<'c>>(
+        &'a self,
+        db: C,
+        target: Version,
+    ) -> impl Future<Output = Result<Report, Error>> + Send + use<'a, 'm, 'c, C> {
+        async move { crate::run::run(self, &mut db.connect().await?, Some(target)).await }
     }
 
     /// Undoes applied migrations newer than `target` (all of them for `None`), newest first,
     /// each down script with its tracking row in one transaction. Before touching anything it
     /// refuses when one of them has no down script ([`Error::Irreversible`]).
-    pub async fn undo<'c>(
-        &self,
-        db: impl Connect<'c>,
+    pub fn undo<'a, 'c, C: Connect<'c>>(
+        &'a self,
+        db: C,
         target: Option<Version>,
-    ) -> Result<Report, Error> {
-        crate::run::undo(self, &mut db.connect().await?, target).await
+    ) -> impl Future<Output = Result<Report, Error>> + Send + use<'a, 'm, 'c, C> {
+        async move { crate::run::undo(self, &mut db.connect().await?, target).await }
     }
 
     /// The state of every migration, applied or not, and of applied ones this set lacks.
     /// Reads only; takes no lock.
-    pub async fn status<'c>(&self, db: impl Connect<'c>) -> Result<Vec<MigrationStatus>, Error> {
-        crate::run::status(self, &mut db.connect().await?).await
+    pub fn status<'a, 'c, C: Connect<'c>>(
+        &'a self,
+        db: C,
+    ) -> impl Future<Output = Result<Vec<MigrationStatus>, Error>> + Send + use<'a, 'm, 'c, C> {
+        async move { crate::run::status(self, &mut db.connect().await?).await }
     }
 
     /// What `run` would apply, with the SQL and transaction mode of each step, or the error
     /// it would stop with. Reads only; takes no lock.
-    pub async fn plan<'c>(&self, db: impl Connect<'c>) -> Result<Vec<Step>, Error> {
-        crate::run::plan(self, &mut db.connect().await?).await
+    pub fn plan<'a, 'c, C: Connect<'c>>(
+        &'a self,
+        db: C,
+    ) -> impl Future<Output = Result<Vec<Step>, Error>> + Send + use<'a, 'm, 'c, C> {
+        async move { crate::run::plan(self, &mut db.connect().await?).await }
     }
 
     /// Adopts an existing database: records every migration up to and including `version`
     /// as applied, without running it. Refused when the tracking table has rows.
-    pub async fn baseline<'c>(
-        &self,
-        db: impl Connect<'c>,
+    pub fn baseline<'a, 'c, C: Connect<'c>>(
+        &'a self,
+        db: C,
         version: Version,
-    ) -> Result<Report, Error> {
-        crate::run::baseline(self, &mut db.connect().await?, version).await
+    ) -> impl Future<Output = Result<Report, Error>> + Send + use<'a, 'm, 'c, C> {
+        async move { crate::run::baseline(self, &mut db.connect().await?, version).await }
     }
 
     /// Records `version` as applied with its current content, without running it: for a
     /// dirty migration finished by hand, or an edit a human has reviewed.
-    pub async fn force<'c>(&self, db: impl Connect<'c>, version: Version) -> Result<(), Error> {
-        crate::run::force(self, &mut db.connect().await?, version).await
+    pub fn force<'a, 'c, C: Connect<'c>>(
+        &'a self,
+        db: C,
+        version: Version,
+    ) -> impl Future<Output = Result<(), Error>> + Send + use<'a, 'm, 'c, C> {
+        async move { crate::run::force(self, &mut db.connect().await?, version).await }
     }
 
     /// Deletes the tracking row of `version`, so the next run applies it again from its first
     /// statement: for a dirty migration whose partial effects were reverted by hand.
-    pub async fn forget<'c>(&self, db: impl Connect<'c>, version: Version) -> Result<(), Error> {
-        crate::run::forget(self, &mut db.connect().await?, version).await
+    pub fn forget<'a, 'c, C: Connect<'c>>(
+        &'a self,
+        db: C,
+        version: Version,
+    ) -> impl Future<Output = Result<(), Error>> + Send + use<'a, 'm, 'c, C> {
+        async move { crate::run::forget(self, &mut db.connect().await?, version).await }
     }
 }

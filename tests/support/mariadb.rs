@@ -40,9 +40,10 @@ impl TempMariaDb {
     /// Starts a server. Returns `None`, after printing a notice, when MariaDB is not
     /// installed and `CI` is not `true`; panics with the server log when it does not start.
     pub fn start() -> Option<TempMariaDb> {
-        let (Some(server), Some(install)) =
-            (binary(&["mariadbd", "mysqld"]), binary(&["mariadb-install-db", "mysql_install_db"]))
-        else {
+        let (Some(server), Some(install)) = (
+            binary(&["mariadbd", "mysqld"]),
+            binary(&["mariadb-install-db", "mysql_install_db"]),
+        ) else {
             let what = "MariaDB is not installed (mariadbd, mariadb-install-db)";
             if std::env::var("CI").is_ok_and(|v| v == "true") {
                 panic!("{what}; CI=true requires it (`apt-get install -y mariadb-server`)");
@@ -67,9 +68,15 @@ impl TempMariaDb {
         if !user.is_empty() {
             init.arg(format!("--user={user}"));
         }
-        let out = init.stdin(Stdio::null()).output().map_err(|e| format!("{install}: {e}"))?;
+        let out = init
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("{install}: {e}"))?;
         if !out.status.success() {
-            return Err(format!("{install} failed: {}", String::from_utf8_lossy(&out.stderr)));
+            return Err(format!(
+                "{install} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
         }
         let mut last = String::new();
         for _ in 0..5 {
@@ -82,8 +89,16 @@ impl TempMariaDb {
                 .arg(format!("--pid-file={}", root.join("mysqld.pid").display()))
                 .arg(format!("--log-error={}", log.display()))
                 .arg(format!("--port={port}"))
-                .args(["--bind-address=127.0.0.1", "--skip-grant-tables", "--innodb-flush-log-at-trx-commit=0"])
-                .args(["--innodb-buffer-pool-size=64M", "--max-connections=400", "--skip-log-bin"]);
+                .args([
+                    "--bind-address=127.0.0.1",
+                    "--skip-grant-tables",
+                    "--innodb-flush-log-at-trx-commit=0",
+                ])
+                .args([
+                    "--innodb-buffer-pool-size=64M",
+                    "--max-connections=400",
+                    "--skip-log-bin",
+                ]);
             if !user.is_empty() {
                 cmd.arg(format!("--user={user}"));
             }
@@ -93,7 +108,12 @@ impl TempMariaDb {
                 .stderr(Stdio::null())
                 .spawn()
                 .map_err(|e| format!("{server}: {e}"))?;
-            let mut db = TempMariaDb { root: root.clone(), port, server: child, watchdog: None };
+            let mut db = TempMariaDb {
+                root: root.clone(),
+                port,
+                server: child,
+                watchdog: None,
+            };
             db.watchdog = db.spawn_watchdog();
             match db.wait_ready() {
                 Ok(()) => return Ok(db),
@@ -123,7 +143,9 @@ impl TempMariaDb {
 
     /// The server's error log so far.
     pub fn log(&self) -> String {
-        std::fs::read(self.root.join("server.log")).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default()
+        std::fs::read(self.root.join("server.log"))
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default()
     }
 
     /// Creates database `name` (through the `mariadb` client when present, else through sqlx).
@@ -133,7 +155,10 @@ impl TempMariaDb {
             .await
             .map_err(|e| format!("connect: {e}"))?;
         let sql = format!("CREATE DATABASE `{}`", name.replace('`', "``"));
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await.map_err(|e| e.to_string())?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut conn)
+            .await
+            .map_err(|e| e.to_string())?;
         conn.close().await.map_err(|e| e.to_string())
     }
 
@@ -148,7 +173,10 @@ impl TempMariaDb {
                 return Ok(());
             }
             if Instant::now() > deadline {
-                return Err(format!("mariadbd not ready after {START_TIMEOUT:?}:\n{}", self.log()));
+                return Err(format!(
+                    "mariadbd not ready after {START_TIMEOUT:?}:\n{}",
+                    self.log()
+                ));
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -185,7 +213,10 @@ impl Drop for TempMariaDb {
 }
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0")
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0")
 }
 
 fn unique_temp_dir() -> Result<PathBuf, String> {
@@ -199,5 +230,8 @@ fn unique_temp_dir() -> Result<PathBuf, String> {
 
 fn free_port() -> Result<u16, String> {
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
-    listener.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .map_err(|e| e.to_string())
 }

@@ -16,7 +16,10 @@ mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
-/// The newest row of the tracking table: all the fast path reads.
+/// The newest row of the tracking table: all the fast path reads. Its chain was written from
+/// the set that applied it and covers every version and checksum below it; rows edited by hand
+/// in the tracking table are found by the full validation of the next run that has work to do
+/// (and by `status`), not by the fast path, which stays one row whatever the history's length.
 #[derive(Debug)]
 pub enum Newest {
     /// No tracking table yet.
@@ -32,11 +35,12 @@ pub enum Newest {
 }
 
 /// One row of the tracking table.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Row {
     pub version: i64,
     pub name: String,
     pub checksum: Vec<u8>,
+    pub chain: Vec<u8>,
     pub applied_at: String,
     pub duration_ms: i64,
     pub success: bool,
@@ -82,6 +86,8 @@ pub struct Table {
     pub sql: String,
     /// The qualified name, unquoted: what the lock is keyed on.
     pub key: String,
+    /// Whether a schema was given (else the table is in the connection's current one).
+    pub qualified: bool,
 }
 
 /// A database the runtime can migrate.
@@ -93,6 +99,10 @@ pub trait Driver: Database + Sized {
     /// Whether DDL can run inside a transaction (not on MySQL, where DDL commits).
     #[doc(hidden)]
     const TRANSACTIONAL_DDL: bool;
+    /// Whether the lock belongs to the connection's session, so that a pooled connection
+    /// must not go back to the pool while it may hold it.
+    #[doc(hidden)]
+    const SESSION_LOCK: bool;
     /// What holds the lock until it is released.
     #[doc(hidden)]
     type Lock: Send;
@@ -235,6 +245,25 @@ pub(crate) fn quote_with(identifier: &str, quote: char) -> String {
     }
     out.push(quote);
     out
+}
+
+/// A row's version, the chain its content and the rows below give (`None` when a checksum
+/// is not 32 bytes, which nothing can link), and the chain it carries.
+pub(crate) type Link<'a> = (i64, Option<[u8; 32]>, &'a [u8]);
+
+/// The chain each row should carry, computed from the rows themselves in version order (see
+/// `migrate_core::checksum::chain`), next to the one it carries.
+pub(crate) fn links(rows: &[Row]) -> Vec<Link<'_>> {
+    let mut previous = Some(migrate_core::checksum::CHAIN_START);
+    rows.iter()
+        .map(|row| {
+            let expected = previous.zip(<[u8; 32]>::try_from(row.checksum.as_slice()).ok());
+            let expected =
+                expected.map(|(p, c)| migrate_core::checksum::chain(&p, row.version, &c));
+            previous = expected;
+            (row.version, expected, row.chain.as_slice())
+        })
+        .collect()
 }
 
 /// A 64-bit lock key from a name, the same in every process.

@@ -13,10 +13,17 @@ use crate::error::Error;
 
 connect_borrowed!(MySql, MySqlConnection);
 
-/// The lock's name: at most 64 characters, the same for every client of one database.
+/// The lock's name: at most 64 characters, the same for every client of one tracking table.
+/// `GET_LOCK` is server-wide, so an unqualified table is told apart by the current database;
+/// a qualified one is the same table whatever database a client is connected to.
 fn lock_name(table: &Table) -> String {
+    let database = if table.qualified {
+        "''"
+    } else {
+        "COALESCE(DATABASE(), '')"
+    };
     format!(
-        "CONCAT('migrate:', LEFT(SHA2(CONCAT(COALESCE(DATABASE(), ''), ':{:016x}'), 256), 56))",
+        "CONCAT('migrate:', LEFT(SHA2(CONCAT({database}, ':{:016x}'), 256), 56))",
         lock_key(&table.key)
     )
 }
@@ -25,6 +32,7 @@ impl Driver for MySql {
     const NAME: &'static str = "MySQL";
     const DIALECT: Dialect = Dialect::MySql;
     const TRANSACTIONAL_DDL: bool = false;
+    const SESSION_LOCK: bool = true;
     type Lock = ();
 
     fn quote(identifier: &str) -> String {
@@ -121,7 +129,7 @@ impl Driver for MySql {
 
     async fn history(conn: &mut MySqlConnection, table: &Table) -> Result<Vec<Row>, sqlx::Error> {
         let sql = format!(
-            "SELECT version, name, checksum, CAST(applied_at AS CHAR), duration_ms, success, statements_done, error FROM {} ORDER BY version",
+            "SELECT version, name, checksum, chain, CAST(applied_at AS CHAR), duration_ms, success, statements_done, error FROM {} ORDER BY version",
             table.sql
         );
         let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(conn).await?;
@@ -131,11 +139,12 @@ impl Driver for MySql {
                     version: r.try_get(0)?,
                     name: r.try_get(1)?,
                     checksum: r.try_get(2)?,
-                    applied_at: r.try_get(3)?,
-                    duration_ms: r.try_get(4)?,
-                    success: r.try_get(5)?,
-                    statements_done: i64::from(r.try_get::<i32, _>(6)?),
-                    error: r.try_get(7)?,
+                    chain: r.try_get(3)?,
+                    applied_at: r.try_get(4)?,
+                    duration_ms: r.try_get(5)?,
+                    success: r.try_get(6)?,
+                    statements_done: i64::from(r.try_get::<i32, _>(7)?),
+                    error: r.try_get(8)?,
                 })
             })
             .collect()

@@ -29,7 +29,8 @@ async fn holder(conn: &mut PgConnection, key: i64) -> Option<String> {
     let sql = format!(
         "SELECT pid, coalesce(application_name, ''), coalesce(client_addr::text, 'local') FROM pg_locks \
          JOIN pg_stat_activity USING (pid) WHERE locktype = 'advisory' AND granted \
-         AND classid = {high} AND objid = {low} AND objsubid = 1"
+         AND classid = {high} AND objid = {low} AND objsubid = 1 \
+         AND pg_locks.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
     );
     let row = sqlx::raw_sql(AssertSqlSafe(sql))
         .fetch_optional(conn)
@@ -52,6 +53,7 @@ impl Driver for Postgres {
     const NAME: &'static str = "PostgreSQL";
     const DIALECT: Dialect = Dialect::Postgres;
     const TRANSACTIONAL_DDL: bool = true;
+    const SESSION_LOCK: bool = true;
     type Lock = i64;
 
     fn quote(identifier: &str) -> String {
@@ -74,7 +76,7 @@ impl Driver for Postgres {
     }
 
     async fn newest(conn: &mut PgConnection, table: &Table) -> Result<Newest, sqlx::Error> {
-        // The simple query protocol: one round trip, no statement to prepare.
+        // The simple query protocol: one round trip, no statement to prepare, one row back.
         let sql = format!(
             "SELECT version, chain, success FROM {} ORDER BY version DESC LIMIT 1",
             table.sql
@@ -139,7 +141,7 @@ impl Driver for Postgres {
 
     async fn history(conn: &mut PgConnection, table: &Table) -> Result<Vec<Row>, sqlx::Error> {
         let sql = format!(
-            "SELECT version, name, checksum, applied_at::text, duration_ms, success, statements_done, error FROM {} ORDER BY version",
+            "SELECT version, name, checksum, chain, applied_at::text, duration_ms, success, statements_done, error FROM {} ORDER BY version",
             table.sql
         );
         let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(conn).await?;
@@ -149,11 +151,12 @@ impl Driver for Postgres {
                     version: r.try_get(0)?,
                     name: r.try_get(1)?,
                     checksum: r.try_get(2)?,
-                    applied_at: r.try_get(3)?,
-                    duration_ms: r.try_get(4)?,
-                    success: r.try_get(5)?,
-                    statements_done: i64::from(r.try_get::<i32, _>(6)?),
-                    error: r.try_get(7)?,
+                    chain: r.try_get(3)?,
+                    applied_at: r.try_get(4)?,
+                    duration_ms: r.try_get(5)?,
+                    success: r.try_get(6)?,
+                    statements_done: i64::from(r.try_get::<i32, _>(7)?),
+                    error: r.try_get(8)?,
                 })
             })
             .collect()

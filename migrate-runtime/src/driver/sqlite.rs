@@ -39,6 +39,9 @@ impl Driver for Sqlite {
     const NAME: &'static str = "SQLite";
     const DIALECT: Dialect = Dialect::Sqlite;
     const TRANSACTIONAL_DDL: bool = true;
+    // The lock is a file, not the connection's: closing a pooled connection would only lose
+    // an in-memory database.
+    const SESSION_LOCK: bool = false;
     type Lock = Option<File>;
 
     fn quote(identifier: &str) -> String {
@@ -159,7 +162,7 @@ impl Driver for Sqlite {
 
     async fn history(conn: &mut SqliteConnection, table: &Table) -> Result<Vec<Row>, sqlx::Error> {
         let sql = format!(
-            "SELECT version, name, checksum, applied_at, duration_ms, success, statements_done, error FROM {} ORDER BY version",
+            "SELECT version, name, checksum, chain, applied_at, duration_ms, success, statements_done, error FROM {} ORDER BY version",
             table.sql
         );
         let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(conn).await?;
@@ -169,11 +172,12 @@ impl Driver for Sqlite {
                     version: r.try_get(0)?,
                     name: r.try_get(1)?,
                     checksum: r.try_get(2)?,
-                    applied_at: r.try_get(3)?,
-                    duration_ms: r.try_get(4)?,
-                    success: r.try_get(5)?,
-                    statements_done: r.try_get(6)?,
-                    error: r.try_get(7)?,
+                    chain: r.try_get(3)?,
+                    applied_at: r.try_get(4)?,
+                    duration_ms: r.try_get(5)?,
+                    success: r.try_get(6)?,
+                    statements_done: r.try_get(7)?,
+                    error: r.try_get(8)?,
                 })
             })
             .collect()

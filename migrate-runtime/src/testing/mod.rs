@@ -1,0 +1,123 @@
+//! Helpers for `cargo test` (feature `testing`); see `migrate::testing` for the guide.
+//!
+//! - `current`: the embedded table equals the directory and the lock.
+//! - `cluster`, `fresh`: throwaway databases — a private PostgreSQL cluster started from the
+//!   machine's binaries, a fresh database per test on a server, a temporary SQLite file.
+//! - `snapshot`, `reversible`: catalog snapshots, and the up/down/up check of every migration.
+//! - `harness`: what `#[migrate::test]` expands to call.
+
+mod current;
+
+pub use current::{assert_current, check_current, Problem, Stale};
+
+#[cfg(all(feature = "postgres", unix))]
+mod cluster;
+#[cfg(feature = "_db")]
+mod fresh;
+#[cfg(feature = "_db")]
+mod harness;
+#[cfg(feature = "_db")]
+mod reversible;
+#[cfg(feature = "_db")]
+mod snapshot;
+
+#[cfg(feature = "mysql")]
+mod mysql;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+#[cfg(all(feature = "postgres", unix))]
+pub use cluster::TempPostgres;
+#[cfg(feature = "mysql")]
+pub use fresh::fresh_mysql;
+#[cfg(feature = "postgres")]
+pub use fresh::fresh_postgres;
+#[cfg(feature = "sqlite")]
+pub use fresh::fresh_sqlite;
+#[cfg(feature = "_db")]
+pub use fresh::{TempDatabase, TestDriver, TestPool};
+#[cfg(feature = "_db")]
+pub use reversible::{
+    assert_reversible, check_reversible, check_reversible_with, Finding, Irreversibility,
+    Reversible, SkipReason, Skipped,
+};
+#[cfg(feature = "_db")]
+pub use snapshot::{Diff, Snapshot};
+
+/// What `#[migrate::test]` expands to call; not a public API.
+#[cfg(feature = "_db")]
+#[doc(hidden)]
+pub mod __private {
+    pub use super::harness::{run_test, TestOutput};
+}
+
+/// Why a test database could not be had.
+#[cfg(feature = "_db")]
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No server to test on: no URL in the environment and no binaries to start one.
+    /// `#[migrate::test]` skips the test with a notice, unless `CI=true`.
+    #[error("{0}")]
+    Unavailable(String),
+
+    /// A private server did not start or stop; the message holds the command's output and
+    /// the server's log.
+    #[error("{0}")]
+    Server(String),
+
+    /// A file or directory of a test database could not be made or removed.
+    #[error("{path}: could not {what}")]
+    Io {
+        /// What was being done.
+        what: &'static str,
+        /// The path.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The server refused to create, connect to or drop a test database.
+    #[error("{what}")]
+    Database {
+        /// What was being done, and on which server.
+        what: String,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+
+    /// Migrating the test database failed.
+    #[error(transparent)]
+    Migrate(#[from] crate::Error),
+}
+
+#[cfg(feature = "_db")]
+impl Error {
+    /// Whether no server is available (rather than one that failed).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Error::Unavailable(_))
+    }
+}
+
+/// An error and its sources, one per line, for a panic message.
+#[cfg(feature = "_db")]
+pub(crate) fn chain(error: &dyn std::error::Error) -> String {
+    let mut out = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        out.push_str("\n  caused by: ");
+        out.push_str(&e.to_string());
+        source = e.source();
+    }
+    out
+}
+
+/// Whether the environment says this is CI (`CI=true`), where a missing server is a failure.
+#[cfg(feature = "_db")]
+pub(crate) fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}

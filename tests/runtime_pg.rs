@@ -1,0 +1,356 @@
+//! The runtime on PostgreSQL, against a private cluster started from the machine's binaries:
+//! every shared scenario, plus what only PostgreSQL shows — the fast path counted in the
+//! server's statement log, error positions mapped into the file, the holder's pid, and
+//! `CREATE INDEX CONCURRENTLY` while other runners wait for the lock.
+
+#![cfg(feature = "postgres")]
+
+#[cfg(feature = "mysql")]
+#[path = "support/mariadb.rs"]
+mod mariadb;
+#[path = "support/postgres.rs"]
+mod postgres;
+#[path = "support/runtime.rs"]
+mod runtime;
+#[path = "support/runtime_scenarios.rs"]
+mod scenarios;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use migrate::sqlx::postgres::{PgConnection, PgPool};
+use migrate::sqlx::{self, AssertSqlSafe, Connection as _};
+use migrate::{Error, State, Version};
+
+use runtime::{states, versions, Db, Dir, Pg};
+use scenarios::BASIC;
+
+macro_rules! scenarios {
+    ($($name:ident),* $(,)?) => {$(
+        #[tokio::test]
+        async fn $name() {
+            let Some(db) = Pg::fresh(stringify!($name)).await else { return };
+            scenarios::$name(&db).await;
+        }
+    )*};
+}
+
+scenarios!(
+    apply_then_noop,
+    run_to,
+    status_states,
+    plan,
+    baseline,
+    force,
+    forget,
+    undo,
+    allow_missing,
+    out_of_order,
+    atomic,
+    lock_released,
+    tampered_checksum,
+    deleted_row,
+    edited_file,
+    dirty_edges,
+);
+
+#[tokio::test]
+async fn custom_table_in_a_schema() {
+    let Some(db) = Pg::fresh("custom_table").await else {
+        return;
+    };
+    let schema = "app \"schema\"";
+    db.exec(&format!("CREATE SCHEMA {}", Pg::quote(schema)))
+        .await;
+    scenarios::custom_table(&db, Some(schema)).await;
+}
+
+#[tokio::test]
+async fn lock_timeout_names_the_holder_pid() {
+    let Some(db) = Pg::fresh("lock_timeout").await else {
+        return;
+    };
+    // The same lock key held in another database must not be named: advisory locks are per
+    // database.
+    let Some(decoy) = Pg::fresh("lock_timeout_decoy").await else {
+        return;
+    };
+    let decoy = decoy.hold_lock().await;
+    let (id, holder) = scenarios::lock_timeout(&db).await;
+    let holder = holder.expect("PostgreSQL names the holder");
+    assert!(holder.contains(&format!("{id} ")), "{holder} is not {id}");
+    assert!(
+        !holder.contains(&format!("{} ", decoy.id)),
+        "{holder} names the other database's holder"
+    );
+}
+
+/// The statements the server logged for `pool`'s one connection while `body` ran.
+async fn logged<F: Future>(db: &Pg, pool: &PgPool, body: F) -> (F::Output, Vec<String>) {
+    let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(pool)
+        .await
+        .expect("pid");
+    let marker = |n: u32| format!("marker of backend {pid} number {n}");
+    let mark =
+        |n: u32| sqlx::raw_sql(AssertSqlSafe(format!("SELECT '{}'", marker(n)))).execute(pool);
+    mark(1).await.expect("marker");
+    let output = body.await;
+    mark(2).await.expect("marker");
+    let log = db.cluster.log();
+    let start = log.rfind(&marker(1)).expect("the first marker is logged");
+    let end = log.rfind(&marker(2)).expect("the second marker is logged");
+    let end = log[..end].rfind('\n').expect("a line");
+    let prefix = format!("[{pid}] LOG:  ");
+    let statements = log[start..end]
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_once(&prefix).map(|(_, rest)| rest))
+        .filter(|rest| rest.starts_with("statement: ") || rest.starts_with("execute "))
+        .map(str::to_owned)
+        .collect();
+    (output, statements)
+}
+
+/// Nothing pending costs one statement, the same at 10 and at 300 migrations.
+#[tokio::test]
+async fn fast_path_is_one_statement_at_any_size() {
+    let mut queries = Vec::new();
+    for n in [10, 300] {
+        let Some(db) = Pg::fresh(&format!("fast_path_{n}")).await else {
+            return;
+        };
+        let dir = Dir::generated(n);
+        let set = dir.migrator();
+        let pool = db.new_pool(1).await;
+
+        let (first, statements) = logged(&db, &pool, set.run(&pool)).await;
+        assert_eq!(first.expect("first run").migrations.len(), n);
+        assert!(statements.len() > n, "{} statements", statements.len());
+
+        let (second, statements) = logged(&db, &pool, set.run(&pool)).await;
+        assert!(second.expect("second run").migrations.is_empty());
+        assert_eq!(statements.len(), 1, "at {n} migrations: {statements:#?}");
+        let query = statements.into_iter().next().unwrap_or_default();
+        assert!(query.contains("FROM \"_migrations\""), "{query}");
+        assert!(query.contains("LIMIT 1"), "{query}");
+        queries.push(query);
+    }
+    if let [small, large] = &queries[..] {
+        assert_eq!(small, large, "the query grows with the set");
+    }
+}
+
+/// A goose file whose bad type name sits on line 7, column 12 of the file (line 8 with the
+/// directive), after a multi-byte comment inside the same statement: PostgreSQL counts
+/// characters, the file position must too.
+const GOOSE: &str = "-- +goose Up
+-- comments above the statements
+CREATE TABLE g1 (id INT);
+
+CREATE TABLE g2 ( -- größe
+    id INT,
+    name_x TEXTT
+);
+
+-- +goose Down
+DROP TABLE g2;
+DROP TABLE g1;
+";
+
+#[tokio::test]
+async fn error_position_in_a_transactional_goose_file() {
+    let Some(db) = Pg::fresh("position_wrapped").await else {
+        return;
+    };
+    let dir = Dir::new(&[("1_goose.sql", GOOSE)]);
+    let err = dir.migrator().run(&db.pool).await.unwrap_err();
+    let file = dir.shown("1_goose.sql");
+    assert!(
+        matches!(&err, Error::Failed { line: 7, column: 12, statement: None, file: f, .. } if *f == file),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.starts_with(&format!(
+            "migration 1 failed at {file}:7:12: type \"textt\" does not exist"
+        )),
+        "{text}"
+    );
+    assert!(
+        !db.has_table("g1").await,
+        "the transaction was not rolled back"
+    );
+}
+
+#[tokio::test]
+async fn error_position_in_a_no_transaction_goose_file() {
+    let Some(db) = Pg::fresh("position_no_tx").await else {
+        return;
+    };
+    let dir = Dir::new(&[("1_goose.sql", &format!("-- +goose NO TRANSACTION\n{GOOSE}"))]);
+    let err = dir.migrator().run(&db.pool).await.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::Failed {
+                line: 8,
+                column: 12,
+                statement: Some((1, 2)),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(db.has_table("g1").await);
+    let status = dir.migrator().status(&db.pool).await.expect("status");
+    assert!(
+        matches!(&status[0].state, State::Dirty { statements_done: 1, error: Some(e) } if e.contains("textt")),
+        "{status:?}"
+    );
+}
+
+#[tokio::test]
+async fn failing_statement_line_and_column() {
+    let Some(db) = Pg::fresh("failing_wrapped").await else {
+        return;
+    };
+    assert_eq!(scenarios::failing_statement(&db, true).await, (6, 5));
+    let Some(db) = Pg::fresh("failing_no_tx").await else {
+        return;
+    };
+    assert_eq!(scenarios::failing_statement(&db, false).await, (6, 5));
+}
+
+#[tokio::test]
+async fn accepts_a_pool_connection_and_a_connection() {
+    let Some(db) = Pg::fresh("connections").await else {
+        return;
+    };
+    let mut pooled = db.pool.acquire().await.expect("acquire");
+    let report = BASIC.run_to(&mut pooled, Version::new(2)).await;
+    assert_eq!(versions(&report.expect("run_to")), [1, 2]);
+    let status = BASIC.status(&mut pooled).await.expect("status");
+    assert_eq!(
+        status.iter().filter(|s| s.state == State::Applied).count(),
+        2
+    );
+
+    let mut conn = PgConnection::connect(&db.url).await.expect("connect");
+    assert_eq!(versions(&BASIC.run(&mut conn).await.expect("run")), [3, 4]);
+    assert!(BASIC.plan(&mut conn).await.expect("plan").is_empty());
+    let undone = BASIC.undo(&mut conn, Some(Version::new(3))).await;
+    assert_eq!(versions(&undone.expect("undo")), [4]);
+    // a `&mut PgConnection` out of a pooled one
+    let report = BASIC.runner().run(&mut *pooled).await.expect("run");
+    assert_eq!(versions(&report), [4]);
+    conn.ping()
+        .await
+        .expect("the borrowed connection is still usable");
+    let status = BASIC.status(&mut conn).await.expect("status");
+    assert!(status.iter().all(|s| s.state == State::Applied));
+}
+
+#[tokio::test]
+async fn durations_are_measured() {
+    let Some(db) = Pg::fresh("durations").await else {
+        return;
+    };
+    let dir = Dir::new(&[
+        ("1_slow.sql", "SELECT pg_sleep(0.3);\n"),
+        (
+            "2_slow.sql",
+            "-- migrate:no-transaction\nSELECT pg_sleep(0.2);\nSELECT pg_sleep(0.1);\n",
+        ),
+    ]);
+    let report = dir.migrator().run(&db.pool).await.expect("run");
+    let status = dir.migrator().status(&db.pool).await.expect("status");
+    for (i, line) in status.iter().enumerate() {
+        let reported = report.migrations[i].duration;
+        let recorded = line.duration.expect("a duration");
+        assert!(reported >= Duration::from_millis(300), "{reported:?}");
+        assert!(recorded >= Duration::from_millis(300), "{recorded:?}");
+        assert!(
+            recorded <= reported + Duration::from_millis(5),
+            "{recorded:?} {reported:?}"
+        );
+    }
+    assert_eq!(states(&status), [(1, State::Applied), (2, State::Applied)]);
+}
+
+/// Four runners start together on a fresh database whose second migration builds an index
+/// concurrently: the winner's `CREATE INDEX CONCURRENTLY` must not wait forever for the
+/// others, which wait for the lock meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_index_concurrently_while_others_wait() {
+    let Some(db) = Pg::fresh("concurrently").await else {
+        return;
+    };
+    let dir = Dir::new(&[
+        (
+            "1_big.sql",
+            "CREATE TABLE big (id INT);\nINSERT INTO big SELECT generate_series(1, 20000);\nSELECT pg_sleep(0.5);\n",
+        ),
+        (
+            "2_index.sql",
+            "-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY big_id ON big (id);\nSELECT pg_sleep(0.3);\n",
+        ),
+    ]);
+    let set = Arc::new(dir.migrator());
+    let start = Arc::new(tokio::sync::Barrier::new(4));
+    let mut runners = Vec::new();
+    for _ in 0..4 {
+        let pool = db.new_pool(1).await;
+        let (set, start) = (Arc::clone(&set), Arc::clone(&start));
+        runners.push(tokio::spawn(async move {
+            start.wait().await;
+            tokio::time::timeout(Duration::from_secs(60), set.run(&pool)).await
+        }));
+    }
+    let mut applied = 0;
+    for runner in runners {
+        let report = runner
+            .await
+            .expect("the runner panicked")
+            .expect("a runner hung: CREATE INDEX CONCURRENTLY deadlocked on the lock")
+            .expect("run");
+        applied += report.migrations.len();
+    }
+    assert_eq!(applied, 2);
+    let valid = db
+        .count("SELECT COUNT(*) FROM pg_index JOIN pg_class ON pg_class.oid = indexrelid WHERE relname = 'big_id' AND indisvalid")
+        .await;
+    assert_eq!(valid, 1);
+}
+
+/// A run dropped in the middle of a migration (a `select!` on shutdown, a timeout) closes its
+/// pooled connection rather than returning it to the pool with the lock: the next runner gets
+/// the lock once the server has ended that session.
+#[tokio::test]
+async fn lock_released_when_a_run_is_cancelled() {
+    let Some(db) = Pg::fresh("cancelled").await else {
+        return;
+    };
+    db.exec("CREATE TABLE control (slow BOOLEAN); INSERT INTO control VALUES (TRUE);")
+        .await;
+    let dir = Dir::new(&[(
+        "1_slow.sql",
+        "CREATE TABLE t (id INT);\nSELECT pg_sleep(CASE WHEN (SELECT slow FROM control) THEN 600 ELSE 0 END);\n",
+    )]);
+    let set = dir.migrator();
+    let pool = db.new_pool(1).await;
+    let cancelled = tokio::time::timeout(Duration::from_millis(500), set.run(&pool)).await;
+    assert!(
+        cancelled.is_err(),
+        "the run ended on its own: {cancelled:?}"
+    );
+    db.exec("UPDATE control SET slow = FALSE").await;
+    let report = set
+        .runner()
+        .lock_timeout(Duration::from_secs(10))
+        .run(&pool)
+        .await
+        .expect("the lock of the cancelled run was released");
+    assert_eq!(versions(&report), [1]);
+}

@@ -1,0 +1,705 @@
+//! Shared by the runtime tests (tests/runtime_*.rs): a fresh database per test on a server that
+//! the test binary starts once, migration sets written to temporary directories, and child
+//! processes for what one process cannot show (races, crashes, a lock held by another process).
+//!
+//! A test binary includes this file and the harnesses it needs:
+//!
+//! ```ignore
+//! #[path = "support/postgres.rs"] mod postgres;
+//! #[path = "support/runtime.rs"] mod runtime;
+//! ```
+
+#![allow(dead_code)] // each test binary uses part of it
+
+use std::any::Any;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use migrate::sqlx::Pool;
+use migrate::{Driver, MigrationStatus, Migrator, Report, State};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdout};
+
+/// The default tracking table.
+pub const TRACKING: &str = "_migrations";
+
+/// A migrations directory in a fresh temporary directory, read with `Migrator::from_dir`
+/// (which builds the same table as `embed_migrations!`); deleted on drop.
+pub struct Dir {
+    path: PathBuf,
+}
+
+impl Dir {
+    /// A directory holding `files` (name, content).
+    pub fn new(files: &[(&str, &str)]) -> Dir {
+        let dir = Dir {
+            path: temp_path("dir"),
+        };
+        std::fs::create_dir_all(&dir.path).expect("create the migrations directory");
+        for (name, sql) in files {
+            dir.write(name, sql);
+        }
+        dir
+    }
+
+    /// A directory of `n` migrations, each creating its own table.
+    pub fn generated(n: usize) -> Dir {
+        let dir = Dir::new(&[]);
+        for i in 1..=n {
+            dir.write(
+                &format!("{i}_t{i}.sql"),
+                &format!("CREATE TABLE t{i} (id INT);\n"),
+            );
+        }
+        dir
+    }
+
+    /// Writes (or overwrites) one file.
+    pub fn write(&self, name: &str, sql: &str) {
+        std::fs::write(self.path.join(name), sql).expect("write a migration");
+    }
+
+    /// Deletes one file.
+    pub fn remove(&self, name: &str) {
+        std::fs::remove_file(self.path.join(name)).expect("remove a migration");
+    }
+
+    /// The set as it is now on disk.
+    pub fn migrator(&self) -> Migrator {
+        Migrator::from_dir(&self.path).unwrap_or_else(|e| panic!("{}: {e}", self.path.display()))
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A file's path as the migrator shows it in errors.
+    pub fn shown(&self, name: &str) -> String {
+        format!("{}/{name}", self.path.display())
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// A path in the temporary directory that no other test of any process uses.
+pub fn temp_path(what: &str) -> PathBuf {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    std::env::temp_dir().join(format!(
+        "migrate-rt-{what}-{}-{n}-{nanos}",
+        std::process::id()
+    ))
+}
+
+/// The versions a run applied or undid, in order.
+pub fn versions(report: &Report) -> Vec<i64> {
+    report.migrations.iter().map(|m| m.version.get()).collect()
+}
+
+/// The version and state of every line of a status.
+pub fn states(status: &[MigrationStatus]) -> Vec<(i64, State)> {
+    status
+        .iter()
+        .map(|s| (s.version.get(), s.state.clone()))
+        .collect()
+}
+
+/// Lower-case hex, as errors show checksums.
+pub fn hex(bytes: &[u8; 32]) -> String {
+    migrate_core::checksum::to_hex(bytes)
+}
+
+/// Polls `check` every 20 ms until it is true; panics after `limit` with `what`.
+pub async fn wait_until<F, Fut>(limit: Duration, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    while !check().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {limit:?} waiting until {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The migration lock, held as another instance would hold it, until dropped.
+pub struct Held {
+    _guard: Box<dyn Any + Send>,
+    /// What the runtime should name as the holder.
+    pub id: String,
+}
+
+/// One test database and what the scenarios need to look into it.
+pub trait Db {
+    /// The sqlx database.
+    type Database: Driver;
+    /// Whether DDL runs inside transactions (not on MariaDB).
+    const TRANSACTIONAL_DDL: bool;
+
+    /// A pool on the database.
+    fn pool(&self) -> &Pool<Self::Database>;
+    /// Quotes an identifier.
+    fn quote(identifier: &str) -> String;
+    /// Runs SQL (several statements allowed); panics on error.
+    fn exec(&self, sql: &str) -> impl Future<Output = ()>;
+    /// The integer the query returns; panics on error.
+    fn count(&self, sql: &str) -> impl Future<Output = i64>;
+    /// Whether the table exists in the connection's schema.
+    fn has_table(&self, name: &str) -> impl Future<Output = bool>;
+    /// Takes the migration lock of the default tracking table on a connection of its own.
+    fn hold_lock(&self) -> impl Future<Output = Held>;
+
+    /// Rows in the default tracking table, 0 when it does not exist.
+    fn tracked(&self) -> impl Future<Output = i64> {
+        async {
+            if self.has_table(TRACKING).await {
+                self.count("SELECT COUNT(*) FROM _migrations").await
+            } else {
+                0
+            }
+        }
+    }
+}
+
+/// The advisory lock key the PostgreSQL driver derives from a tracking table's name.
+fn lock_key(table: &str) -> i64 {
+    let digest = migrate_core::checksum::checksum(&format!("migrate lock {table}"));
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(bytes)
+}
+
+#[cfg(feature = "postgres")]
+#[allow(unused_imports)] // not every test binary uses every database
+pub use pg::Pg;
+
+#[cfg(feature = "postgres")]
+mod pg {
+    use std::sync::LazyLock;
+
+    use migrate::sqlx::postgres::{PgConnection, PgPool, PgPoolOptions, Postgres};
+    use migrate::sqlx::{self, AssertSqlSafe, Connection as _, Row as _};
+
+    use super::{lock_key, Db, Held, TRACKING};
+    use crate::postgres::TempCluster;
+
+    /// The cluster of this test binary, started on first use; `None` when PostgreSQL is
+    /// missing outside CI. Never dropped: the harness's watchdog stops it when the process ends.
+    pub fn cluster() -> Option<&'static TempCluster> {
+        static CLUSTER: LazyLock<Option<TempCluster>> = LazyLock::new(|| {
+            TempCluster::start(&[
+                // the fast-path test counts the statements the server ran
+                ("log_statement", "all"),
+                // a killed client's session ends at once, as the crash tests need
+                ("client_connection_check_interval", "100ms"),
+                ("max_connections", "200"),
+            ])
+        });
+        CLUSTER.as_ref()
+    }
+
+    /// A fresh database on the shared cluster.
+    pub struct Pg {
+        pub pool: PgPool,
+        pub url: String,
+        pub cluster: &'static TempCluster,
+    }
+
+    impl Pg {
+        /// Creates database `name`; `None` when PostgreSQL is missing outside CI.
+        pub async fn fresh(name: &str) -> Option<Pg> {
+            let cluster = cluster()?;
+            cluster
+                .create_database(name)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let url = cluster.url(name);
+            let pool = PgPoolOptions::new()
+                .max_connections(4)
+                .connect(&url)
+                .await
+                .unwrap_or_else(|e| panic!("{url}: {e}"));
+            Some(Pg { pool, url, cluster })
+        }
+
+        /// A pool of its own on the same database, of at most `size` connections.
+        pub async fn new_pool(&self, size: u32) -> PgPool {
+            PgPoolOptions::new()
+                .max_connections(size)
+                .connect(&self.url)
+                .await
+                .unwrap_or_else(|e| panic!("{}: {e}", self.url))
+        }
+    }
+
+    impl Db for Pg {
+        type Database = Postgres;
+        const TRANSACTIONAL_DDL: bool = true;
+
+        fn pool(&self) -> &PgPool {
+            &self.pool
+        }
+
+        fn quote(identifier: &str) -> String {
+            format!("\"{}\"", identifier.replace('"', "\"\""))
+        }
+
+        async fn exec(&self, sql: &str) {
+            sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+                .execute(&self.pool)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+
+        async fn count(&self, sql: &str) -> i64 {
+            let row = sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+                .fetch_one(&self.pool)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            row.try_get::<i64, _>(0)
+                .or_else(|_| row.try_get::<i32, _>(0).map(i64::from))
+                .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        }
+
+        async fn has_table(&self, name: &str) -> bool {
+            let sql = format!(
+                "SELECT COUNT(*) FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_name = '{}'",
+                name.replace('\'', "''")
+            );
+            self.count(&sql).await == 1
+        }
+
+        async fn hold_lock(&self) -> Held {
+            let mut conn = PgConnection::connect(&self.url).await.expect("connect");
+            let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+                .fetch_one(&mut conn)
+                .await
+                .expect("pg_backend_pid");
+            let sql = format!("SELECT pg_advisory_lock({})", lock_key(TRACKING));
+            sqlx::raw_sql(AssertSqlSafe(sql))
+                .execute(&mut conn)
+                .await
+                .expect("pg_advisory_lock");
+            Held {
+                _guard: Box::new(conn),
+                id: format!("pid {pid}"),
+            }
+        }
+    }
+}
+
+#[cfg(feature = "sqlite")]
+#[allow(unused_imports)] // not every test binary uses every database
+pub use lite::Lite;
+
+#[cfg(feature = "sqlite")]
+mod lite {
+    use std::io::Write as _;
+    use std::path::PathBuf;
+
+    use migrate::sqlx::sqlite::{Sqlite, SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+    use migrate::sqlx::{self, AssertSqlSafe, Row as _};
+
+    use super::{temp_path, Db, Held};
+
+    /// A fresh database file in a temporary directory, deleted on drop.
+    pub struct Lite {
+        pub pool: SqlitePool,
+        pub file: PathBuf,
+        dir: PathBuf,
+    }
+
+    impl Lite {
+        /// A new database file.
+        pub async fn fresh() -> Lite {
+            let dir = temp_path("sqlite");
+            std::fs::create_dir_all(&dir).expect("create the database directory");
+            let file = dir.join("test.sqlite3");
+            let pool = Self::open(&file).await;
+            Lite { pool, file, dir }
+        }
+
+        /// A pool on `file`, created if missing.
+        pub async fn open(file: &std::path::Path) -> SqlitePool {
+            let options = SqliteConnectOptions::new()
+                .filename(file)
+                .create_if_missing(true);
+            SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options)
+                .await
+                .unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+        }
+
+        /// The URL a child process connects with.
+        pub fn url(&self) -> String {
+            format!("sqlite://{}?mode=rwc", self.file.display())
+        }
+    }
+
+    impl Drop for Lite {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+
+    impl Db for Lite {
+        type Database = Sqlite;
+        const TRANSACTIONAL_DDL: bool = true;
+
+        fn pool(&self) -> &SqlitePool {
+            &self.pool
+        }
+
+        fn quote(identifier: &str) -> String {
+            format!("\"{}\"", identifier.replace('"', "\"\""))
+        }
+
+        async fn exec(&self, sql: &str) {
+            sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+                .execute(&self.pool)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+
+        async fn count(&self, sql: &str) -> i64 {
+            let row = sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+                .fetch_one(&self.pool)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            row.try_get::<i64, _>(0)
+                .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        }
+
+        async fn has_table(&self, name: &str) -> bool {
+            let sql = format!(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '{}'",
+                name.replace('\'', "''")
+            );
+            self.count(&sql).await == 1
+        }
+
+        async fn hold_lock(&self) -> Held {
+            // The driver's guard: an exclusive flock on this file, with the holder's name in it.
+            let path = format!("{}-migrate.lock", self.file.display());
+            let mut file = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&path)
+                .expect("open the lock file");
+            file.lock().expect("flock");
+            file.set_len(0).expect("truncate the lock file");
+            write!(file, "the test's holder").expect("write the lock file");
+            Held {
+                _guard: Box::new(file),
+                id: "the test's holder".to_owned(),
+            }
+        }
+    }
+}
+
+#[cfg(feature = "mysql")]
+#[allow(unused_imports)] // not every test binary uses every database
+pub use maria::Maria;
+
+#[cfg(feature = "mysql")]
+mod maria {
+    use std::sync::LazyLock;
+
+    use migrate::sqlx::mysql::{MySql, MySqlConnection, MySqlPool, MySqlPoolOptions};
+    use migrate::sqlx::{self, AssertSqlSafe, Connection as _, Row as _};
+
+    use super::{lock_key, Db, Held, TRACKING};
+    use crate::mariadb::TempMariaDb;
+
+    /// The server of this test binary, started on first use; `None` when MariaDB is missing
+    /// outside CI. Never dropped: the harness's watchdog kills it when the process ends.
+    pub fn server() -> Option<&'static TempMariaDb> {
+        static SERVER: LazyLock<Option<TempMariaDb>> = LazyLock::new(TempMariaDb::start);
+        SERVER.as_ref()
+    }
+
+    /// A fresh database on the shared server.
+    pub struct Maria {
+        pub pool: MySqlPool,
+        pub url: String,
+        pub server: &'static TempMariaDb,
+    }
+
+    impl Maria {
+        /// Creates database `name`; `None` when MariaDB is missing outside CI.
+        pub async fn fresh(name: &str) -> Option<Maria> {
+            let server = server()?;
+            server
+                .create_database(name)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let url = server.url(name);
+            let pool = MySqlPoolOptions::new()
+                .max_connections(4)
+                .connect(&url)
+                .await
+                .unwrap_or_else(|e| panic!("{url}: {e}"));
+            Some(Maria { pool, url, server })
+        }
+
+        /// A pool of its own on the same database, of at most `size` connections.
+        pub async fn new_pool(&self, size: u32) -> MySqlPool {
+            MySqlPoolOptions::new()
+                .max_connections(size)
+                .connect(&self.url)
+                .await
+                .unwrap_or_else(|e| panic!("{}: {e}", self.url))
+        }
+    }
+
+    impl Db for Maria {
+        type Database = MySql;
+        const TRANSACTIONAL_DDL: bool = false;
+
+        fn pool(&self) -> &MySqlPool {
+            &self.pool
+        }
+
+        fn quote(identifier: &str) -> String {
+            format!("`{}`", identifier.replace('`', "``"))
+        }
+
+        async fn exec(&self, sql: &str) {
+            sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+                .execute(&self.pool)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+
+        async fn count(&self, sql: &str) -> i64 {
+            let row = sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+                .fetch_one(&self.pool)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            row.try_get::<i64, _>(0)
+                .or_else(|_| row.try_get::<u64, _>(0).map(|n| n as i64))
+                .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        }
+
+        async fn has_table(&self, name: &str) -> bool {
+            let sql = format!(
+                "SELECT COUNT(*) FROM information_schema.tables \
+                 WHERE table_schema = DATABASE() AND table_name = '{}'",
+                name.replace('\'', "''")
+            );
+            self.count(&sql).await == 1
+        }
+
+        async fn hold_lock(&self) -> Held {
+            let mut conn = MySqlConnection::connect(&self.url).await.expect("connect");
+            let id: u64 = sqlx::query_scalar("SELECT CONNECTION_ID()")
+                .fetch_one(&mut conn)
+                .await
+                .expect("CONNECTION_ID");
+            // The driver's lock name for an unqualified tracking table.
+            let sql = format!(
+                "SELECT CAST(GET_LOCK(CONCAT('migrate:', LEFT(SHA2(CONCAT(COALESCE(DATABASE(), ''), ':{:016x}'), 256), 56)), 0) AS SIGNED)",
+                lock_key(TRACKING)
+            );
+            let got: i64 = sqlx::raw_sql(AssertSqlSafe(sql))
+                .fetch_one(&mut conn)
+                .await
+                .and_then(|row| row.try_get(0))
+                .expect("GET_LOCK");
+            assert_eq!(got, 1, "GET_LOCK");
+            Held {
+                _guard: Box::new(conn),
+                id: format!("connection id {id}"),
+            }
+        }
+    }
+}
+
+/// The environment variable that turns this test binary into a child process: the database
+/// kind (`postgres`, `sqlite`, `mysql`).
+const CHILD_KIND: &str = "MIGRATE_TEST_CHILD";
+const CHILD_URL: &str = "MIGRATE_TEST_CHILD_URL";
+const CHILD_DIR: &str = "MIGRATE_TEST_CHILD_DIR";
+const CHILD_WAIT: &str = "MIGRATE_TEST_CHILD_WAIT";
+
+/// A child process: this test binary re-executed to run one migrator with a pool of its own.
+///
+/// It prints `child: ready`, waits for a line on stdin when asked to (so that many start
+/// together), prints `child: running`, runs, and prints `child: ok <applied>` or
+/// `child: error <error>`.
+pub struct ChildProc {
+    child: Child,
+    lines: Lines<BufReader<ChildStdout>>,
+    seen: Vec<String>,
+}
+
+impl ChildProc {
+    /// Starts a child that runs the migrations of `dir` on `url`.
+    pub fn spawn(kind: &str, url: &str, dir: &Path, wait_for_go: bool) -> ChildProc {
+        let exe = std::env::current_exe().expect("the test binary");
+        let mut command = tokio::process::Command::new(exe);
+        command
+            .args(["runtime::child_process", "--exact", "--nocapture"])
+            .args(["--test-threads=1", "-q"])
+            .env(CHILD_KIND, kind)
+            .env(CHILD_URL, url)
+            .env(CHILD_DIR, dir)
+            .env(CHILD_WAIT, if wait_for_go { "1" } else { "0" })
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let mut child = command.spawn().expect("spawn the child process");
+        let stdout = child.stdout.take().expect("the child's stdout");
+        ChildProc {
+            child,
+            lines: BufReader::new(stdout).lines(),
+            seen: Vec::new(),
+        }
+    }
+
+    /// The child's process id.
+    pub fn id(&self) -> u32 {
+        self.child.id().expect("the child is running")
+    }
+
+    /// Reads the child's output until a line starting with `prefix`, and returns it.
+    pub async fn wait_for(&mut self, prefix: &str) -> String {
+        let read = async {
+            while let Some(line) = self.lines.next_line().await.expect("read the child") {
+                self.seen.push(line.clone());
+                if line.starts_with(prefix) {
+                    return Some(line);
+                }
+            }
+            None
+        };
+        match tokio::time::timeout(Duration::from_secs(120), read).await {
+            Ok(Some(line)) => line,
+            outcome => {
+                let mut stderr = String::new();
+                if let Some(mut pipe) = self.child.stderr.take() {
+                    let _ = tokio::time::timeout(
+                        Duration::from_secs(5),
+                        pipe.read_to_string(&mut stderr),
+                    )
+                    .await;
+                }
+                panic!(
+                    "the child {} before printing `{prefix}`; its output:\n{}\n{stderr}",
+                    if outcome.is_err() {
+                        "timed out"
+                    } else {
+                        "ended"
+                    },
+                    self.seen.join("\n")
+                );
+            }
+        }
+    }
+
+    /// Lets a child that waits for it start.
+    pub async fn go(&mut self) {
+        let stdin = self.child.stdin.as_mut().expect("the child's stdin");
+        stdin.write_all(b"go\n").await.expect("write to the child");
+        stdin.flush().await.expect("write to the child");
+    }
+
+    /// The outcome of the child's run: migrations applied, or the error's text.
+    pub async fn outcome(mut self) -> Result<usize, String> {
+        loop {
+            let line = self.wait_for("child: ").await;
+            let outcome = if let Some(applied) = line.strip_prefix("child: ok ") {
+                Ok(applied.parse().expect("a count"))
+            } else if let Some(error) = line.strip_prefix("child: error ") {
+                Err(error.to_owned())
+            } else {
+                continue;
+            };
+            let _ = self.child.wait().await;
+            return outcome;
+        }
+    }
+
+    /// Kills the child with SIGKILL, as a crash would, and reaps it.
+    pub async fn kill(mut self) {
+        self.child.start_kill().expect("SIGKILL the child");
+        let status = self.child.wait().await.expect("reap the child");
+        assert!(!status.success(), "the child ended on its own: {status}");
+    }
+}
+
+/// The child side of [`ChildProc`]: a no-op test unless the environment says otherwise.
+#[test]
+fn child_process() {
+    let Ok(kind) = std::env::var(CHILD_KIND) else {
+        return;
+    };
+    let url = std::env::var(CHILD_URL).expect("MIGRATE_TEST_CHILD_URL");
+    let dir = std::env::var(CHILD_DIR).expect("MIGRATE_TEST_CHILD_DIR");
+    let wait = std::env::var(CHILD_WAIT).is_ok_and(|v| v == "1");
+    let migrator = Migrator::from_dir(&dir).unwrap_or_else(|e| panic!("{dir}: {e}"));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let ready = || {
+        println!("child: ready");
+        if wait {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).expect("read stdin");
+        }
+        println!("child: running");
+    };
+    let result = runtime.block_on(async {
+        match kind.as_str() {
+            #[cfg(feature = "postgres")]
+            "postgres" => {
+                let pool = migrate::sqlx::PgPool::connect(&url).await.expect("connect");
+                ready();
+                migrator.run(&pool).await
+            }
+            #[cfg(feature = "sqlite")]
+            "sqlite" => {
+                let pool = migrate::sqlx::SqlitePool::connect(&url)
+                    .await
+                    .expect("connect");
+                ready();
+                migrator.run(&pool).await
+            }
+            #[cfg(feature = "mysql")]
+            "mysql" => {
+                let pool = migrate::sqlx::MySqlPool::connect(&url)
+                    .await
+                    .expect("connect");
+                ready();
+                migrator.run(&pool).await
+            }
+            other => panic!("unknown database kind {other}"),
+        }
+    });
+    match result {
+        Ok(report) => println!("child: ok {}", report.migrations.len()),
+        Err(e) => {
+            println!("child: error {e}");
+            std::process::exit(3);
+        }
+    }
+}

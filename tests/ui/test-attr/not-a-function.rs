@@ -1,0 +1,5 @@
+// `#[migrate::test]` on something that is not a function
+#[migrate::test]
+struct Users;
+
+fn main() {}
