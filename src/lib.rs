@@ -51,7 +51,7 @@
 pub use migrate_runtime::{
     sqlx, Applied, Connect, Driver, MigrationStatus, Report, Runner, State, Step, DEFAULT_TABLE,
 };
-pub use migrate_runtime::{Error, Migration, Migrator, Script, Transaction, Version};
+pub use migrate_runtime::{Amendment, Error, Migration, Migrator, Script, Transaction, Version};
 
 /// Embeds a migrations directory, checked at compile time, as a [`Migrator`].
 ///
@@ -188,7 +188,7 @@ pub mod testing {
 
 #[doc(hidden)]
 pub mod __private {
-    pub use migrate_runtime::{Migration, Migrator, Script, Transaction, Version};
+    pub use migrate_runtime::{Amendment, Migration, Migrator, Script, Transaction, Version};
 
     pub use crate::__migrate_require_testing as require_testing;
 }

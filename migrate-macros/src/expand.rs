@@ -108,11 +108,30 @@ fn table(input: &Input, set: &MigrationSet) -> TokenStream {
     if set.lock_path.is_file() {
         tracking.push(include(&set.lock_path));
     }
+    let amendments: Vec<TokenStream> = set
+        .lock
+        .iter()
+        .flat_map(|lock| &lock.amendments)
+        .map(|a| {
+            let version = Literal::i64_suffixed(a.version);
+            let old = Literal::byte_string(&a.old);
+            let new = Literal::byte_string(&a.new);
+            quote! { ::migrate::__private::Amendment::__new(#version, *#old, *#new) }
+        })
+        .collect();
+    let migrator_from = if amendments.is_empty() {
+        quote! { ::migrate::__private::Migrator::__embedded(MIGRATIONS) }
+    } else {
+        quote! {
+            const AMENDMENTS: &[::migrate::__private::Amendment] = &[#(#amendments),*];
+            ::migrate::__private::Migrator::__embedded_amended(MIGRATIONS, AMENDMENTS)
+        }
+    };
     let migrator = quote! {
         {
             #(#tracking)*
             const MIGRATIONS: &[::migrate::__private::Migration] = &[#(#migrations),*];
-            ::migrate::__private::Migrator::__embedded(MIGRATIONS)
+            #migrator_from
         }
     };
     wrap(input, migrator, constants(set))

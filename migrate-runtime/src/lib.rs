@@ -25,7 +25,7 @@ pub use error::Error;
 pub use runner::{Runner, DEFAULT_TABLE};
 #[cfg(feature = "_db")]
 pub use status::{Applied, MigrationStatus, Report, State, Step};
-pub use table::{Migration, Migrator, Script, Transaction, Version};
+pub use table::{Amendment, Migration, Migrator, Script, Transaction, Version};
 
 /// The sqlx this runtime is built on, for pools and connections of the matching version.
 #[cfg(feature = "_db")]

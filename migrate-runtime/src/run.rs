@@ -136,8 +136,10 @@ async fn history<DB: Driver>(conn: &mut DB::Connection, table: &Table) -> Result
     Ok(DB::history(conn, table).await?)
 }
 
-/// What a run applies: a dirty migration to resume first, then the pending ones in order.
+/// What a run does: record reviewed edits (`migrate lock --amend`) of applied migrations,
+/// resume a dirty migration, then apply the pending ones in order.
 struct Plan<'m> {
+    amended: Vec<(&'m Migration, i64)>,
     resume: Option<(&'m Migration, usize)>,
     pending: Vec<&'m Migration>,
 }
@@ -151,6 +153,7 @@ fn check<'m, DB: Driver>(
     let migrator = runner.migrator;
     let options = &runner.options;
     let mut resume = None;
+    let mut amended = Vec::new();
     for row in rows {
         let Some(m) = migrator.get(Version::new(row.version)) else {
             if options.allow_missing {
@@ -170,6 +173,12 @@ fn check<'m, DB: Driver>(
             return Err(dirty::<DB>(m, done, row.error.clone()));
         }
         if row.checksum.as_slice() != m.checksum() {
+            // Only the content the amendment declares as the old one may be replaced; any
+            // other difference is still an edit.
+            if migrator.is_amended(m, &row.checksum) {
+                amended.push((m, row.duration_ms));
+                continue;
+            }
             return Err(Error::ChecksumMismatch {
                 version: m.version(),
                 file: m.up().file().to_owned(),
@@ -213,7 +222,7 @@ fn check<'m, DB: Driver>(
         }
         pending.push(m);
     }
-    Ok(Plan { resume, pending })
+    Ok(Plan { amended, resume, pending })
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -251,6 +260,11 @@ async fn apply<DB: Driver>(
 ) -> Result<Report, Error> {
     let rows = history::<DB>(conn, table).await?;
     let plan = check::<DB>(runner, &rows, target)?;
+    for (m, duration_ms) in &plan.amended {
+        tracing::warn!(version = %m.version(), file = m.up().file(), "recording a reviewed edit (lock amendment): the database takes the new checksum");
+        let write = Write::Finish { version: m.version().get(), checksum: m.checksum(), chain: m.chain(), duration_ms: *duration_ms };
+        DB::write(conn, table, write).await?;
+    }
     let mut report = Report::default();
     if runner.options.atomic && !plan.pending.is_empty() {
         report.migrations = atomic::<DB>(conn, table, &plan).await?;
@@ -680,9 +694,14 @@ pub(crate) async fn status<DB: Driver>(
                     statements_done: usize::try_from(r.statements_done).unwrap_or(0),
                     error: r.error.clone(),
                 },
-                Some(r) if r.checksum.as_slice() != m.checksum() => State::Edited {
+                Some(r)
+                    if r.checksum.as_slice() != m.checksum()
+                        && !runner.migrator.is_amended(m, &r.checksum) =>
+                {
+                    State::Edited {
                     applied_checksum: hex(&r.checksum),
-                },
+                    }
+                }
                 Some(_) => State::Applied,
             };
             MigrationStatus {

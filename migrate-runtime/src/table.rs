@@ -176,18 +176,56 @@ impl Migration {
     }
 }
 
+/// A reviewed edit of a released migration, recorded by `migrate lock --amend`: a database
+/// that applied the `old` content takes the `new` checksum instead of failing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Amendment {
+    version: Version,
+    old: [u8; 32],
+    new: [u8; 32],
+}
+
+impl Amendment {
+    #[doc(hidden)]
+    pub const fn __new(version: i64, old: [u8; 32], new: [u8; 32]) -> Self {
+        Self { version: Version(version), old, new }
+    }
+
+    /// The amended migration.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// The checksum it was released with.
+    pub fn old(&self) -> &[u8; 32] {
+        &self.old
+    }
+
+    /// The checksum of the reviewed edit.
+    pub fn new_checksum(&self) -> &[u8; 32] {
+        &self.new
+    }
+}
+
 /// An ordered, checked set of migrations, embedded at compile time by `embed_migrations!` or
 /// read at run time by [`Migrator::from_dir`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Migrator {
     migrations: Cow<'static, [Migration]>,
+    amendments: Cow<'static, [Amendment]>,
 }
 
 impl Migrator {
     #[doc(hidden)]
     pub const fn __embedded(migrations: &'static [Migration]) -> Self {
+        Self::__embedded_amended(migrations, &[])
+    }
+
+    #[doc(hidden)]
+    pub const fn __embedded_amended(migrations: &'static [Migration], amendments: &'static [Amendment]) -> Self {
         Self {
             migrations: Cow::Borrowed(migrations),
+            amendments: Cow::Borrowed(amendments),
         }
     }
 
@@ -225,8 +263,15 @@ impl Migrator {
                 chain: m.chain,
             })
             .collect::<Vec<_>>();
+        let amendments = set
+            .lock
+            .iter()
+            .flat_map(|lock| &lock.amendments)
+            .map(|a| Amendment { version: Version(a.version), old: a.old, new: a.new })
+            .collect::<Vec<_>>();
         Self {
             migrations: Cow::Owned(migrations),
+            amendments: Cow::Owned(amendments),
         }
     }
 
@@ -238,6 +283,28 @@ impl Migrator {
     /// The newest migration: its version and chain identify the whole set.
     pub fn head(&self) -> Option<&Migration> {
         self.migrations.last()
+    }
+
+    /// The reviewed edits recorded in the lock (`migrate lock --amend`).
+    pub fn amendments(&self) -> &[Amendment] {
+        &self.amendments
+    }
+
+    /// Whether a database that recorded `applied` for migration `m` may take its current
+    /// checksum: the lock's amendments lead from one to the other.
+    pub fn is_amended(&self, m: &Migration, applied: &[u8]) -> bool {
+        let mut checksum = applied;
+        // Each step follows one amendment; a chain longer than the list would be a cycle.
+        for _ in 0..self.amendments.len() {
+            if checksum == m.checksum.as_slice() {
+                return true;
+            }
+            match self.amendments.iter().find(|a| a.version == m.version && a.old.as_slice() == checksum) {
+                Some(a) => checksum = &a.new,
+                None => return false,
+            }
+        }
+        checksum == m.checksum.as_slice()
     }
 
     /// The migration of `version`.
