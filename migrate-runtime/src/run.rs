@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use migrate_core::checksum::to_hex;
 use migrate_core::split::{self, Statement};
 
-use crate::driver::{links, Conn, Driver, Newest, Row, Table, Write};
+use crate::driver::{links, Conn, Driver, Newest, Row, Table, Write, BATCH_BEGIN};
 use crate::error::Error;
 use crate::runner::{Options, Runner};
 use crate::status::{Applied, MigrationStatus, Report, State, Step};
@@ -222,7 +222,11 @@ fn check<'m, DB: Driver>(
         }
         pending.push(m);
     }
-    Ok(Plan { amended, resume, pending })
+    Ok(Plan {
+        amended,
+        resume,
+        pending,
+    })
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -262,7 +266,12 @@ async fn apply<DB: Driver>(
     let plan = check::<DB>(runner, &rows, target)?;
     for (m, duration_ms) in &plan.amended {
         tracing::warn!(version = %m.version(), file = m.up().file(), "recording a reviewed edit (lock amendment): the database takes the new checksum");
-        let write = Write::Finish { version: m.version().get(), checksum: m.checksum(), chain: m.chain(), duration_ms: *duration_ms };
+        let write = Write::Finish {
+            version: m.version().get(),
+            checksum: m.checksum(),
+            chain: m.chain(),
+            duration_ms: *duration_ms,
+        };
         DB::write(conn, table, write).await?;
     }
     let mut report = Report::default();
@@ -328,10 +337,25 @@ async fn wrapped<DB: Driver>(
 ) -> Result<Applied, Error> {
     tracing::info!(version = %m.version(), file = m.up().file(), "applying migration");
     let start = Instant::now();
+    let record = DB::insert_sql(table, m.version().get(), m.name(), m.checksum(), m.chain());
+    if let Some(insert) = record {
+        // One round trip: the script and its row in one transaction, sent as one batch.
+        let batch = format!("{BATCH_BEGIN}{}\n;\n{insert};\nCOMMIT;", m.up_sql());
+        if let Err(e) = DB::exec(conn, &batch).await {
+            // The batch may have opened its transaction before failing; there may be none.
+            let _ = DB::exec(conn, "ROLLBACK").await;
+            return Err(locate::<DB>(conn, m.version(), m.up(), &e, BATCH_BEGIN.len()).await);
+        }
+        return Ok(Applied {
+            version: m.version(),
+            name: m.name().to_owned(),
+            duration: start.elapsed(),
+        });
+    }
     DB::exec(conn, "BEGIN").await?;
     if let Err(e) = DB::exec(conn, m.up_sql()).await {
         DB::exec(conn, "ROLLBACK").await?;
-        return Err(locate::<DB>(conn, m.version(), m.up(), &e).await);
+        return Err(locate::<DB>(conn, m.version(), m.up(), &e, 0).await);
     }
     let duration = start.elapsed();
     if let Err(e) = DB::write(conn, table, insert(m, duration, true)).await {
@@ -380,12 +404,19 @@ async fn atomic<DB: Driver>(
     let mut applied = Vec::new();
     for m in &plan.pending {
         let start = Instant::now();
-        let outcome = match DB::exec(conn, m.up_sql()).await {
+        let record = DB::insert_sql(table, m.version().get(), m.name(), m.checksum(), m.chain());
+        let sent = match &record {
+            // the script and its row in one round trip
+            Some(insert) => DB::exec(conn, &format!("{}\n;\n{insert};", m.up_sql())).await,
+            None => DB::exec(conn, m.up_sql()).await,
+        };
+        let outcome = match sent {
+            Ok(()) if record.is_some() => Ok(()),
             Ok(()) => DB::write(conn, table, insert(m, start.elapsed(), true))
                 .await
                 .map_err(Error::from),
             Err(e) => {
-                let mut error = locate_at_position::<DB>(m.version(), m.up(), &e);
+                let mut error = locate_at_position::<DB>(m.version(), m.up(), &e, 0);
                 if let Error::Failed { hint, message, .. } = &mut error {
                     if message.contains("shared memory")
                         || hint
@@ -525,8 +556,16 @@ fn byte_of_char(text: &str, position: usize) -> Option<usize> {
 }
 
 /// A failed script placed by the database's error position, if it gave one.
-fn locate_at_position<DB: Driver>(version: Version, script: &Script, e: &sqlx::Error) -> Error {
-    let offset = DB::error_position(e).and_then(|p| byte_of_char(script.sql(), p));
+/// `shift` is the number of characters sent before the script (a batch's `BEGIN;`).
+fn locate_at_position<DB: Driver>(
+    version: Version,
+    script: &Script,
+    e: &sqlx::Error,
+    shift: usize,
+) -> Error {
+    let offset = DB::error_position(e)
+        .and_then(|p| p.checked_sub(shift))
+        .and_then(|p| byte_of_char(script.sql(), p));
     let (line, column) = offset.map_or((script.line(), 1), |o| file_position(script, o));
     failed::<DB>(version, script, line, column, e)
 }
@@ -539,11 +578,12 @@ async fn locate<DB: Driver>(
     version: Version,
     script: &Script,
     e: &sqlx::Error,
+    shift: usize,
 ) -> Error {
     if DB::error_position(e).is_some() || !DB::TRANSACTIONAL_DDL {
-        return locate_at_position::<DB>(version, script, e);
+        return locate_at_position::<DB>(version, script, e, shift);
     }
-    let fallback = locate_at_position::<DB>(version, script, e);
+    let fallback = locate_at_position::<DB>(version, script, e, shift);
     if DB::exec(conn, "BEGIN").await.is_err() {
         return fallback;
     }
@@ -625,7 +665,7 @@ async fn undo_locked<DB: Driver>(
                     // SQLite a nested BEGIN).
                     DB::exec(conn, "ROLLBACK").await?;
                     return Err(as_undo(
-                        locate::<DB>(conn, m.version(), down, &e).await,
+                        locate::<DB>(conn, m.version(), down, &e, 0).await,
                         None,
                     ));
                 }
@@ -699,7 +739,7 @@ pub(crate) async fn status<DB: Driver>(
                         && !runner.migrator.is_amended(m, &r.checksum) =>
                 {
                     State::Edited {
-                    applied_checksum: hex(&r.checksum),
+                        applied_checksum: hex(&r.checksum),
                     }
                 }
                 Some(_) => State::Applied,

@@ -188,7 +188,11 @@ pub struct Amendment {
 impl Amendment {
     #[doc(hidden)]
     pub const fn __new(version: i64, old: [u8; 32], new: [u8; 32]) -> Self {
-        Self { version: Version(version), old, new }
+        Self {
+            version: Version(version),
+            old,
+            new,
+        }
     }
 
     /// The amended migration.
@@ -222,7 +226,10 @@ impl Migrator {
     }
 
     #[doc(hidden)]
-    pub const fn __embedded_amended(migrations: &'static [Migration], amendments: &'static [Amendment]) -> Self {
+    pub const fn __embedded_amended(
+        migrations: &'static [Migration],
+        amendments: &'static [Amendment],
+    ) -> Self {
         Self {
             migrations: Cow::Borrowed(migrations),
             amendments: Cow::Borrowed(amendments),
@@ -267,7 +274,11 @@ impl Migrator {
             .lock
             .iter()
             .flat_map(|lock| &lock.amendments)
-            .map(|a| Amendment { version: Version(a.version), old: a.old, new: a.new })
+            .map(|a| Amendment {
+                version: Version(a.version),
+                old: a.old,
+                new: a.new,
+            })
             .collect::<Vec<_>>();
         Self {
             migrations: Cow::Owned(migrations),
@@ -299,7 +310,11 @@ impl Migrator {
             if checksum == m.checksum.as_slice() {
                 return true;
             }
-            match self.amendments.iter().find(|a| a.version == m.version && a.old.as_slice() == checksum) {
+            match self
+                .amendments
+                .iter()
+                .find(|a| a.version == m.version && a.old.as_slice() == checksum)
+            {
                 Some(a) => checksum = &a.new,
                 None => return false,
             }

@@ -9,6 +9,8 @@ use migrate_core::split::Dialect;
 use sqlx::postgres::{PgConnection, PgDatabaseError, PgErrorPosition, Postgres};
 use sqlx::{AssertSqlSafe, Row as _};
 
+use migrate_core::checksum::to_hex as hex;
+
 use super::{connect_borrowed, lock_key, quote_with, Driver, Newest, Row, Table, Write};
 use crate::error::Error;
 
@@ -201,6 +203,25 @@ impl Driver for Postgres {
             }
         };
         query.execute(conn).await.map(drop)
+    }
+
+    fn insert_sql(
+        table: &Table,
+        version: i64,
+        name: &str,
+        checksum: &[u8; 32],
+        chain: &[u8; 32],
+    ) -> Option<String> {
+        // E'' and decode() read the same whatever standard_conforming_strings says; the
+        // duration is the time since the batch (the query message) arrived.
+        let name = name.replace('\\', "\\\\").replace('\'', "''");
+        Some(format!(
+            "INSERT INTO {} (version, name, checksum, chain, duration_ms, success) VALUES ({version}, E'{name}', \
+             decode('{}', 'hex'), decode('{}', 'hex'), (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::bigint, TRUE)",
+            table.sql,
+            hex(checksum),
+            hex(chain)
+        ))
     }
 
     fn error_position(error: &sqlx::Error) -> Option<usize> {

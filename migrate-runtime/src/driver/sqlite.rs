@@ -10,6 +10,8 @@ use migrate_core::split::Dialect;
 use sqlx::sqlite::{Sqlite, SqliteConnection};
 use sqlx::{AssertSqlSafe, Row as _};
 
+use migrate_core::checksum::to_hex as hex;
+
 use super::{connect_borrowed, quote_with, Driver, Newest, Row, Table, Write};
 use crate::error::Error;
 
@@ -151,6 +153,28 @@ impl Driver for Sqlite {
             let _ = file.unlock();
         }
         Ok(())
+    }
+
+    fn insert_sql(
+        table: &Table,
+        version: i64,
+        name: &str,
+        checksum: &[u8; 32],
+        chain: &[u8; 32],
+    ) -> Option<String> {
+        // 'now' is read per statement: the row's time minus the batch's start, both from this
+        // machine's clock
+        let start_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        Some(format!(
+            "INSERT INTO {} (version, name, checksum, chain, duration_ms, success) VALUES ({version}, '{}', X'{}', X'{}', \
+             max(0, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) - {start_ms}), TRUE)",
+            table.sql,
+            name.replace('\'', "''"),
+            hex(checksum),
+            hex(chain)
+        ))
     }
 
     async fn exec(conn: &mut SqliteConnection, sql: &str) -> Result<(), sqlx::Error> {
