@@ -282,7 +282,7 @@ async fn main() {
         next: 0,
     };
 
-    println!("# migrate vs sqlx {} Migrator — start-up and apply", "0.9");
+    println!("# migrate vs sqlx 0.9 Migrator — start-up and apply");
     println!("machine: {} cores; PostgreSQL 15 (private cluster, fsync off); SQLite bundled (file, default journal)", std::thread::available_parallelism().map_or(0, |n| n.get()));
     println!("no-op: median of {noop_runs} runs after a warm-up (p10–p90 in brackets); apply: one run on a fresh database\n");
 
