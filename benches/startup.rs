@@ -2,8 +2,8 @@
 //! generated migration sets (PostgreSQL in a private cluster, SQLite in a temporary file).
 //!
 //! ```text
-//! cargo bench --bench startup --features postgres,sqlite            # N = 10, 100, 1000
-//! cargo bench --bench startup --features postgres,sqlite -- --full  # also N = 5000
+//! cargo bench --bench startup --features postgres,sqlite,testing            # N = 10, 100, 1000
+//! cargo bench --bench startup --features postgres,sqlite,testing -- --full  # also N = 5000
 //! ```
 //!
 //! The floors: for the no-op, one trivial query (`SELECT 1`) through the same kind of pool;

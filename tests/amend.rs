@@ -6,7 +6,8 @@ use migrate::sqlx::{self, Row as _};
 use migrate::{Error, Migrator, State, Version};
 
 /// The fixture's lock says: migration 1 was released as `id INT` and amended to `id BIGINT`.
-static AMENDED: Migrator = migrate::embed_migrations!("tests/fixtures/amend", require_locked = true);
+static AMENDED: Migrator =
+    migrate::embed_migrations!("tests/fixtures/amend", require_locked = true);
 
 fn scratch(name: &str, first: &str) -> (std::path::PathBuf, Migrator) {
     let dir = std::env::temp_dir().join(format!("migrate-amend-{}-{name}", std::process::id()));
@@ -19,19 +20,28 @@ fn scratch(name: &str, first: &str) -> (std::path::PathBuf, Migrator) {
 }
 
 async fn pool(dir: &std::path::Path) -> SqlitePool {
-    let options = SqliteConnectOptions::new().filename(dir.join("db.sqlite3")).create_if_missing(true);
+    let options = SqliteConnectOptions::new()
+        .filename(dir.join("db.sqlite3"))
+        .create_if_missing(true);
     SqlitePool::connect_with(options).await.expect("sqlite")
 }
 
 #[tokio::test]
 async fn the_declared_old_content_takes_the_new_checksum() {
     assert_eq!(AMENDED.amendments().len(), 1);
-    assert_eq!(AMENDED, Migrator::from_dir("tests/fixtures/amend").expect("from_dir"));
+    assert_eq!(
+        AMENDED,
+        Migrator::from_dir("tests/fixtures/amend").expect("from_dir")
+    );
     let (dir, released) = scratch("old", "CREATE TABLE a (id INT);\n");
     let pool = pool(&dir).await;
     released.run(&pool).await.expect("the released set");
     let status = AMENDED.status(&pool).await.expect("status");
-    assert_eq!(status[0].state, State::Applied, "an amended row is not an edit: {status:?}");
+    assert_eq!(
+        status[0].state,
+        State::Applied,
+        "an amended row is not an edit: {status:?}"
+    );
 
     let report = AMENDED.run(&pool).await.expect("the amended set");
     assert!(report.migrations.is_empty());
@@ -47,7 +57,11 @@ async fn the_declared_old_content_takes_the_new_checksum() {
         .await
         .expect("row")
         .get(0);
-    assert_eq!(chain, AMENDED.head().expect("head").chain().to_vec(), "resealed for the fast path");
+    assert_eq!(
+        chain,
+        AMENDED.head().expect("head").chain().to_vec(),
+        "resealed for the fast path"
+    );
     pool.close().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -57,10 +71,19 @@ async fn any_other_difference_is_still_an_edit() {
     let (dir, other) = scratch("other", "CREATE TABLE a (id SMALLINT);\n");
     let pool = pool(&dir).await;
     other.run(&pool).await.expect("another content");
-    let err = AMENDED.run(&pool).await.expect_err("not the declared old content");
-    assert!(matches!(&err, Error::ChecksumMismatch { version, .. } if *version == Version::new(1)), "{err}");
+    let err = AMENDED
+        .run(&pool)
+        .await
+        .expect_err("not the declared old content");
+    assert!(
+        matches!(&err, Error::ChecksumMismatch { version, .. } if *version == Version::new(1)),
+        "{err}"
+    );
     let status = AMENDED.status(&pool).await.expect("status");
-    assert!(matches!(status[0].state, State::Edited { .. }), "{status:?}");
+    assert!(
+        matches!(status[0].state, State::Edited { .. }),
+        "{status:?}"
+    );
     pool.close().await;
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -54,11 +54,7 @@ fn every_set_names_a_database_this_test_runs() {
 
 #[tokio::test]
 async fn postgres_sets_give_the_listed_outcomes() {
-    let sets: Vec<Set> = corpus::sets()
-        .into_iter()
-        .filter(|s| s.db == "pg")
-        .collect();
-    assert!(!sets.is_empty(), "sets.json lists no PostgreSQL set");
+    let sets = sets_for("pg", "PostgreSQL");
     let Some(cluster) = TempCluster::start(&[]) else {
         return;
     };
@@ -74,11 +70,7 @@ async fn postgres_sets_give_the_listed_outcomes() {
 
 #[tokio::test]
 async fn sqlite_sets_give_the_listed_outcomes() {
-    let sets: Vec<Set> = corpus::sets()
-        .into_iter()
-        .filter(|s| s.db == "sqlite")
-        .collect();
-    assert!(!sets.is_empty(), "sets.json lists no SQLite set");
+    let sets = sets_for("sqlite", "SQLite");
     let scratch = Scratch::new("sqlite");
     let shell = SqliteShell::find();
     let mut problems = Problems::default();
@@ -88,6 +80,13 @@ async fn sqlite_sets_give_the_listed_outcomes() {
         println!("{}: {:.1?}", set.name, start.elapsed());
     }
     problems.assert_none();
+}
+
+/// The sets of `sets.json` for database `db`; there must be some.
+fn sets_for(db: &str, name: &str) -> Vec<Set> {
+    let sets: Vec<Set> = corpus::sets().into_iter().filter(|s| s.db == db).collect();
+    assert!(!sets.is_empty(), "sets.json lists no {name} set");
+    sets
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -139,7 +138,7 @@ async fn postgres_set(
             db: &theirs,
             scratch,
         };
-        match psql.up(&order) {
+        match client_ups(&order, |script| psql.file(script)) {
             Ok(()) => compare_dumps(set, "after the ups", cluster, &ours, &theirs, problems),
             Err(e) => problems.add(set, format!("psql reference: {e}")),
         }
@@ -154,7 +153,7 @@ async fn postgres_set(
                 problems,
             )
             .await;
-            let psql_failed = psql.down(&order);
+            let psql_failed = client_downs(&order, |script| psql.file(script));
             compare_failing_downs(set, failed.as_deref(), &psql_failed, problems);
             compare_dumps(set, "after the downs", cluster, &ours, &theirs, problems);
             if matches!(down, Down::Pass) {
@@ -178,26 +177,6 @@ struct Psql<'a> {
 }
 
 impl Psql<'_> {
-    /// The up scripts in order; stops at the first failure, which is an error.
-    fn up(&self, order: &[&Migration]) -> Result<(), String> {
-        for m in order {
-            self.file(m.up())
-                .map_err(|e| format!("{}: {e}", m.up().file()))?;
-        }
-        Ok(())
-    }
-
-    /// The down scripts, newest first, going on after failures; the versions whose down failed.
-    fn down(&self, order: &[&Migration]) -> Vec<Version> {
-        order
-            .iter()
-            .rev()
-            .filter_map(|m| Some((m.version(), m.down()?)))
-            .filter(|(_, down)| self.file(down).is_err())
-            .map(|(version, _)| version)
-            .collect()
-    }
-
     /// One script, like `psql -1 -f` (without `-1` for a no-transaction script).
     fn file(&self, script: &Script) -> Result<(), String> {
         let path = self.scratch.script_file(script);
@@ -248,7 +227,8 @@ fn compare_dumps(
 /// `pg_dump --schema-only` of `db` without the tracking table, as lines; the random key of
 /// `\restrict` (PostgreSQL 15.14 and later) is dropped.
 fn pg_dump(cluster: &TempCluster, db: &str) -> Result<Vec<String>, String> {
-    let output = Command::new(pg_dump_binary())
+    let output = cluster
+        .client(pg_dump_binary(), db)
         .args([
             "--schema-only",
             "--no-owner",
@@ -256,17 +236,6 @@ fn pg_dump(cluster: &TempCluster, db: &str) -> Result<Vec<String>, String> {
             "-T",
             migrate::DEFAULT_TABLE,
         ])
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-p",
-            &cluster.port().to_string(),
-            "-d",
-            db,
-        ])
-        .env("PGCONNECT_TIMEOUT", "10")
         .stdin(Stdio::null())
         .output()
         .map_err(|e| format!("pg_dump: {e}"))?;
@@ -360,12 +329,7 @@ async fn sqlite_set(set: &Set, shell: &SqliteShell, scratch: &Scratch, problems:
     let positioned = false; // SQLite's messages through sqlx carry no position
     let passed = check_up(set, &migrator, &pool, Dialect::Sqlite, positioned, problems).await;
     if passed {
-        let reference = order.iter().try_for_each(|m| {
-            shell
-                .script(&theirs, m.up())
-                .map_err(|e| format!("{}: {e}", m.up().file()))
-        });
-        match reference {
+        match client_ups(&order, |script| shell.script(&theirs, script)) {
             Ok(()) => compare_masters(set, "after the ups", &pool, &theirs, problems).await,
             Err(e) => problems.add(set, format!("{} reference: {e}", shell.name())),
         }
@@ -380,13 +344,7 @@ async fn sqlite_set(set: &Set, shell: &SqliteShell, scratch: &Scratch, problems:
                 problems,
             )
             .await;
-            let shell_failed: Vec<Version> = order
-                .iter()
-                .rev()
-                .filter_map(|m| Some((m.version(), m.down()?)))
-                .filter(|(_, down)| shell.script(&theirs, down).is_err())
-                .map(|(version, _)| version)
-                .collect();
+            let shell_failed = client_downs(&order, |script| shell.script(&theirs, script));
             compare_failing_downs(set, failed.as_deref(), &shell_failed, problems);
             compare_masters(set, "after the downs", &pool, &theirs, problems).await;
             if matches!(down, Down::Pass) {
@@ -554,6 +512,35 @@ mod bundled {
             result
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The client's side, the same on every database
+
+/// The up scripts in order, each through `run` (the client); stops at the first failure,
+/// which is an error.
+fn client_ups(
+    order: &[&Migration],
+    mut run: impl FnMut(&Script) -> Result<(), String>,
+) -> Result<(), String> {
+    order
+        .iter()
+        .try_for_each(|m| run(m.up()).map_err(|e| format!("{}: {e}", m.up().file())))
+}
+
+/// The down scripts, newest first, each through `run` (the client), going on after failures;
+/// the versions whose down failed.
+fn client_downs(
+    order: &[&Migration],
+    mut run: impl FnMut(&Script) -> Result<(), String>,
+) -> Vec<Version> {
+    order
+        .iter()
+        .rev()
+        .filter_map(|m| Some((m.version(), m.down()?)))
+        .filter(|(_, down)| run(down).is_err())
+        .map(|(version, _)| version)
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------

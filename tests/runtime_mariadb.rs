@@ -4,11 +4,6 @@
 
 #![cfg(feature = "mysql")]
 
-#[path = "support/mariadb.rs"]
-mod mariadb;
-#[cfg(feature = "postgres")]
-#[path = "support/postgres.rs"]
-mod postgres;
 #[path = "support/runtime.rs"]
 mod runtime;
 #[path = "support/runtime_scenarios.rs"]
@@ -23,34 +18,7 @@ use migrate::{Error, State, Version};
 use runtime::{versions, wait_until, Db, Dir, Maria};
 use scenarios::BASIC;
 
-macro_rules! scenarios {
-    ($($name:ident),* $(,)?) => {$(
-        #[tokio::test]
-        async fn $name() {
-            let Some(db) = Maria::fresh(stringify!($name)).await else { return };
-            scenarios::$name(&db).await;
-        }
-    )*};
-}
-
-scenarios!(
-    apply_then_noop,
-    run_to,
-    status_states,
-    plan,
-    baseline,
-    force,
-    forget,
-    undo,
-    allow_missing,
-    out_of_order,
-    atomic,
-    lock_released,
-    tampered_checksum,
-    deleted_row,
-    edited_file,
-    dirty_edges,
-);
+scenarios::tests!(Maria::fresh);
 
 #[tokio::test]
 async fn custom_table_in_another_database() {

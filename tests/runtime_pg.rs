@@ -5,11 +5,6 @@
 
 #![cfg(feature = "postgres")]
 
-#[cfg(feature = "mysql")]
-#[path = "support/mariadb.rs"]
-mod mariadb;
-#[path = "support/postgres.rs"]
-mod postgres;
 #[path = "support/runtime.rs"]
 mod runtime;
 #[path = "support/runtime_scenarios.rs"]
@@ -26,34 +21,7 @@ use migrate::{Error, State, Version};
 use runtime::{states, versions, Db, Dir, Pg};
 use scenarios::BASIC;
 
-macro_rules! scenarios {
-    ($($name:ident),* $(,)?) => {$(
-        #[tokio::test]
-        async fn $name() {
-            let Some(db) = Pg::fresh(stringify!($name)).await else { return };
-            scenarios::$name(&db).await;
-        }
-    )*};
-}
-
-scenarios!(
-    apply_then_noop,
-    run_to,
-    status_states,
-    plan,
-    baseline,
-    force,
-    forget,
-    undo,
-    allow_missing,
-    out_of_order,
-    atomic,
-    lock_released,
-    tampered_checksum,
-    deleted_row,
-    edited_file,
-    dirty_edges,
-);
+scenarios::tests!(Pg::fresh);
 
 #[tokio::test]
 async fn custom_table_in_a_schema() {

@@ -5,12 +5,6 @@
 
 #![cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
 
-#[cfg(feature = "mysql")]
-#[path = "support/mariadb.rs"]
-mod mariadb;
-#[cfg(feature = "postgres")]
-#[path = "support/postgres.rs"]
-mod postgres;
 #[path = "support/runtime.rs"]
 mod runtime;
 

@@ -6,51 +6,19 @@
 
 #![cfg(feature = "sqlite")]
 
-#[cfg(feature = "mysql")]
-#[path = "support/mariadb.rs"]
-mod mariadb;
-#[cfg(feature = "postgres")]
-#[path = "support/postgres.rs"]
-mod postgres;
 #[path = "support/runtime.rs"]
 mod runtime;
 #[path = "support/runtime_scenarios.rs"]
 mod scenarios;
 
-use migrate::sqlx::sqlite::{SqliteConnection, SqlitePoolOptions};
+use migrate::sqlx::sqlite::{SqliteConnection, SqlitePool};
 use migrate::sqlx::Connection as _;
 use migrate::{State, Version};
 
 use runtime::{versions, Lite};
 use scenarios::BASIC;
 
-macro_rules! scenarios {
-    ($($name:ident),* $(,)?) => {$(
-        #[tokio::test]
-        async fn $name() {
-            scenarios::$name(&Lite::fresh().await).await;
-        }
-    )*};
-}
-
-scenarios!(
-    apply_then_noop,
-    run_to,
-    status_states,
-    plan,
-    baseline,
-    force,
-    forget,
-    undo,
-    allow_missing,
-    out_of_order,
-    atomic,
-    lock_released,
-    tampered_checksum,
-    deleted_row,
-    edited_file,
-    dirty_edges,
-);
+scenarios::tests!(|_| async { Some(Lite::fresh().await) });
 
 #[tokio::test]
 async fn custom_table() {
@@ -102,11 +70,7 @@ async fn accepts_a_pool_connection_and_a_connection() {
 
 #[tokio::test]
 async fn in_memory_database() {
-    let pool = SqlitePoolOptions::new()
-        .max_connections(1)
-        .connect("sqlite::memory:")
-        .await
-        .expect("connect");
+    let pool: SqlitePool = runtime::connect("sqlite::memory:", 1).await;
     assert_eq!(
         versions(&BASIC.run(&pool).await.expect("run")),
         [1, 2, 3, 4]

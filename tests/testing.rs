@@ -9,15 +9,21 @@
 
 #![cfg(all(feature = "testing", feature = "postgres", feature = "sqlite"))]
 
+#[path = "support/dir.rs"]
+mod dir;
 #[cfg(feature = "mysql")]
 #[path = "support/mariadb.rs"]
 mod mariadb;
+#[path = "support/postgres.rs"]
+mod postgres;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use migrate::sqlx::{self, PgPool, Postgres, SqlitePool};
-use migrate::testing::{self, Finding, SkipReason, TempDatabase};
+use migrate::testing::{self, Finding, Irreversibility, Reversible, SkipReason, TempDatabase};
 use migrate::{Migrator, State, Version};
+
+use dir::Dir;
 
 static EXAMPLE: Migrator = migrate::embed_migrations!("migrations");
 
@@ -34,7 +40,7 @@ fn the_example_set_is_current() {
 
 #[test]
 fn a_new_file_is_reported_as_a_stale_build_and_an_unlocked_migration() {
-    let dir = Scratch::copy_of("migrations");
+    let dir = Dir::copy_of("migrations");
     let built = dir.migrator();
     assert_eq!(testing::check_current(&built, dir.path()), Ok(()));
 
@@ -43,7 +49,7 @@ fn a_new_file_is_reported_as_a_stale_build_and_an_unlocked_migration() {
         "CREATE TABLE tags (id BIGINT);\n",
     );
     let stale = testing::check_current(&built, dir.path()).unwrap_err();
-    let shown = dir.shown();
+    let shown = dir.path().display();
     let crate_name = env!("CARGO_PKG_NAME");
     let messages: Vec<String> = stale.problems.iter().map(ToString::to_string).collect();
     assert_eq!(
@@ -68,7 +74,7 @@ fn a_new_file_is_reported_as_a_stale_build_and_an_unlocked_migration() {
 
 #[test]
 fn an_edit_a_removal_and_a_missing_lock_are_reported() {
-    let dir = Scratch::copy_of("migrations");
+    let dir = Dir::copy_of("migrations");
     // unlocked work in progress, embedded, then edited
     dir.write(
         "20240106000000_add_tags.sql",
@@ -80,29 +86,30 @@ fn an_edit_a_removal_and_a_missing_lock_are_reported() {
         "CREATE TABLE tags (id INT);\n",
     );
     // a down script removed
-    std::fs::remove_file(dir.path().join("20240105000000_create_comments.down.sql")).unwrap();
-    std::fs::remove_file(dir.path().join("migrations.lock")).unwrap();
-    let shown = dir.shown();
+    dir.remove("20240105000000_create_comments.down.sql");
+    dir.remove("migrations.lock");
     let stale = testing::check_current(&built, dir.path()).unwrap_err();
     let problems: Vec<(String, String)> = stale
         .problems
         .iter()
         .map(|p| (p.file.clone(), p.message.clone()))
         .collect();
-    let at = |file: &str| format!("{shown}/{file}");
     assert_eq!(problems.len(), 3, "{stale}");
-    assert_eq!(problems[0].0, at("20240105000000_create_comments.down.sql"));
+    assert_eq!(
+        problems[0].0,
+        dir.shown("20240105000000_create_comments.down.sql")
+    );
     assert!(problems[0].1.starts_with(
         "the embedded table has this down script, the directory does not: the build is stale"
     ));
-    assert_eq!(problems[1].0, at("20240106000000_add_tags.sql"));
+    assert_eq!(problems[1].0, dir.shown("20240106000000_add_tags.sql"));
     assert!(problems[1]
         .1
         .starts_with("edited since the embedded table was built: the build is stale"));
     assert_eq!(
         problems[2],
         (
-            at("migrations.lock"),
+            dir.shown("migrations.lock"),
             "missing: run `migrate lock` and commit it".to_owned()
         )
     );
@@ -110,7 +117,7 @@ fn an_edit_a_removal_and_a_missing_lock_are_reported() {
 
 #[test]
 fn a_directory_that_no_longer_builds_is_reported_with_the_rule() {
-    let dir = Scratch::copy_of("migrations");
+    let dir = Dir::copy_of("migrations");
     let built = dir.migrator();
     dir.write(
         "20240102000000_create_posts.up.sql",
@@ -186,11 +193,13 @@ async fn migrate_test_gives_postgres_a_fresh_database(pool: PgPool) {
 
 #[tokio::test]
 async fn a_removed_postgres_database_is_gone() {
-    let Some(db) = postgres().await else { return };
+    let Some(db) = postgres_db().await else {
+        return;
+    };
     let name = db.name();
     let pool = db.migrated(&EXAMPLE).await.unwrap();
     pool.close().await;
-    let other = postgres().await.unwrap();
+    let other = postgres_db().await.unwrap();
     let pool = other.pool().await.unwrap();
     let exists = || {
         sqlx::query_scalar::<_, bool>(
@@ -250,7 +259,9 @@ async fn the_example_set_is_reversible_on_sqlite_and_its_irreversible_migrations
 
 #[tokio::test]
 async fn the_example_set_is_reversible_on_postgres() {
-    let Some(db) = postgres().await else { return };
+    let Some(db) = postgres_db().await else {
+        return;
+    };
     let report = testing::assert_reversible(&EXAMPLE, &db.pool().await.unwrap()).await;
     assert_eq!(report.checked.len(), 3);
 }
@@ -268,7 +279,7 @@ async fn the_example_set_is_reversible_on_mariadb() {
     let report = testing::assert_reversible(&EXAMPLE, &pool).await;
     assert_eq!(report.checked.len(), 3);
     // and a down that leaves something behind is found there too
-    let dir = Scratch::copy_of("migrations");
+    let dir = Dir::copy_of("migrations");
     dir.write(
         "20240105000000_create_comments.down.sql",
         "ALTER TABLE comments DROP COLUMN body;\n",
@@ -285,15 +296,12 @@ async fn the_example_set_is_reversible_on_mariadb() {
 
 #[tokio::test]
 async fn a_down_that_leaves_a_table_is_found_with_the_difference_and_the_check_goes_on() {
-    let dir = Scratch::copy_of("migrations");
+    let dir = Dir::copy_of("migrations");
     dir.write(
         "20240102000000_create_posts.down.sql",
         "DROP TABLE posts;\nCREATE TABLE leftover (id INT);\n",
     );
-    let db = testing::fresh_sqlite().unwrap();
-    let error = testing::check_reversible(&dir.migrator(), &db.pool().await.unwrap())
-        .await
-        .unwrap_err();
+    let error = check_on_sqlite(&dir.migrator()).await.unwrap_err();
     // the up runs again after it, so the rest is checked too
     assert_eq!(error.findings.len(), 1, "{error}");
     assert!(error.complete);
@@ -307,7 +315,7 @@ async fn a_down_that_leaves_a_table_is_found_with_the_difference_and_the_check_g
         20240102000000,
         "+ table leftover: CREATE TABLE (id INT)",
     );
-    let shown = format!("{}/20240102000000_create_posts.down.sql", dir.shown());
+    let shown = dir.shown("20240102000000_create_posts.down.sql");
     assert_eq!(finding.file(), Some(shown.as_str()));
     assert_eq!(
         error.to_string(),
@@ -322,15 +330,12 @@ async fn a_down_that_leaves_a_table_is_found_with_the_difference_and_the_check_g
 
 #[tokio::test]
 async fn a_down_whose_up_cannot_run_again_stops_the_check() {
-    let dir = Scratch::copy_of("migrations");
+    let dir = Dir::copy_of("migrations");
     dir.write(
         "20240102000000_create_posts.down.sql",
         "DROP INDEX posts_author_id;\n",
     );
-    let db = testing::fresh_sqlite().unwrap();
-    let error = testing::check_reversible(&dir.migrator(), &db.pool().await.unwrap())
-        .await
-        .unwrap_err();
+    let error = check_on_sqlite(&dir.migrator()).await.unwrap_err();
     assert!(!error.complete);
     assert_eq!(error.report.checked, versions(&[20240101000000]));
     match &error.findings[..] {
@@ -371,8 +376,7 @@ async fn openfga_and_atuin_kv_are_reversible_on_sqlite() {
         "openfga/assets/migrations/sqlite",
         "atuin/crates/atuin-kv/migrations",
     ] {
-        let db = testing::fresh_sqlite().unwrap();
-        let report = testing::check_reversible(&corpus(set), &db.pool().await.unwrap())
+        let report = check_on_sqlite(&corpus(set))
             .await
             .unwrap_or_else(|e| panic!("{set}: {e:?}"));
         assert!(!report.checked.is_empty(), "{set}: {report:?}");
@@ -381,7 +385,9 @@ async fn openfga_and_atuin_kv_are_reversible_on_sqlite() {
 
 #[tokio::test]
 async fn openfga_is_reversible_on_postgres() {
-    let Some(db) = postgres().await else { return };
+    let Some(db) = postgres_db().await else {
+        return;
+    };
     let migrator = corpus("openfga/assets/migrations/postgres");
     let report = testing::check_reversible(&migrator, &db.pool().await.unwrap())
         .await
@@ -391,11 +397,8 @@ async fn openfga_is_reversible_on_postgres() {
 
 #[tokio::test]
 async fn atuin_scripts_down_is_invalid_sqlite() {
-    let db = testing::fresh_sqlite().unwrap();
     let migrator = corpus("atuin/crates/atuin-scripts/migrations");
-    let error = testing::check_reversible(&migrator, &db.pool().await.unwrap())
-        .await
-        .unwrap_err();
+    let error = check_on_sqlite(&migrator).await.unwrap_err();
     assert_eq!(error.findings.len(), 1, "{error}");
     assert_down_failed(
         error.first(),
@@ -407,11 +410,8 @@ async fn atuin_scripts_down_is_invalid_sqlite() {
 
 #[tokio::test]
 async fn gophish_rbac_down_lacks_semicolons() {
-    let db = testing::fresh_sqlite().unwrap();
     let migrator = corpus("gophish/db/db_sqlite3/migrations");
-    let error = testing::check_reversible(&migrator, &db.pool().await.unwrap())
-        .await
-        .unwrap_err();
+    let error = check_on_sqlite(&migrator).await.unwrap_err();
     assert_down_failed(
         error.first(),
         20190105192341,
@@ -430,7 +430,9 @@ async fn gophish_rbac_down_lacks_semicolons() {
 /// 2024-10-25's runs outside a transaction, so the check stops there.
 #[tokio::test]
 async fn crates_io_failing_downs_end_with_make_unique_version_unique() {
-    let Some(db) = postgres().await else { return };
+    let Some(db) = postgres_db().await else {
+        return;
+    };
     let error =
         testing::check_reversible(&corpus("crates-io/migrations"), &db.pool().await.unwrap())
             .await
@@ -475,7 +477,9 @@ async fn crates_io_failing_downs_end_with_make_unique_version_unique() {
 
 #[tokio::test]
 async fn sqlxmq_setup_down_leaves_the_uuid_extension() {
-    let Some(db) = postgres().await else { return };
+    let Some(db) = postgres_db().await else {
+        return;
+    };
     let migrator = corpus("sqlxmq/migrations");
     let error = testing::check_reversible(&migrator, &db.pool().await.unwrap())
         .await
@@ -495,15 +499,14 @@ async fn sqlxmq_setup_down_leaves_the_uuid_extension() {
 // helpers
 
 /// A PostgreSQL test database, or `None` (after a notice) without PostgreSQL outside CI.
-async fn postgres() -> Option<TempDatabase<Postgres>> {
-    match testing::fresh_postgres().await {
-        Ok(db) => Some(db),
-        Err(e) if e.is_unavailable() && std::env::var("CI").as_deref() != Ok("true") => {
-            eprintln!("notice: skipping the PostgreSQL part of this test: {e}");
-            None
-        }
-        Err(e) => panic!("{e:?}"),
-    }
+async fn postgres_db() -> Option<TempDatabase<Postgres>> {
+    postgres::available(testing::fresh_postgres().await)
+}
+
+/// The reversibility check of `migrator` on a fresh SQLite database.
+async fn check_on_sqlite(migrator: &Migrator) -> Result<Reversible, Irreversibility> {
+    let db = testing::fresh_sqlite().unwrap();
+    testing::check_reversible(migrator, &db.pool().await.unwrap()).await
 }
 
 fn corpus(set: &str) -> Migrator {
@@ -550,52 +553,4 @@ fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
         .cloned()
         .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
         .unwrap_or_default()
-}
-
-/// A copy of a migrations directory in a temporary directory, deleted on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn copy_of(dir: &str) -> Scratch {
-        let scratch = Scratch::empty();
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let entry = entry.unwrap();
-            std::fs::copy(entry.path(), scratch.0.join(entry.file_name())).unwrap();
-        }
-        scratch
-    }
-
-    fn empty() -> Scratch {
-        use std::sync::atomic::{AtomicU32, Ordering};
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let root = std::env::temp_dir().join(format!("migrate-testing-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&root);
-        std::fs::create_dir_all(&root).unwrap();
-        Scratch(root)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    /// The directory as messages show it.
-    fn shown(&self) -> String {
-        self.0.display().to_string()
-    }
-
-    fn write(&self, file: &str, text: &str) {
-        std::fs::write(self.0.join(file), text).unwrap();
-    }
-
-    /// The table a build would embed now.
-    fn migrator(&self) -> Migrator {
-        Migrator::from_dir(&self.0).unwrap()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }

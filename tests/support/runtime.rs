@@ -2,105 +2,42 @@
 //! the test binary starts once, migration sets written to temporary directories, and child
 //! processes for what one process cannot show (races, crashes, a lock held by another process).
 //!
-//! A test binary includes this file and the harnesses it needs:
+//! A test binary includes this file, and runtime_scenarios.rs for the scenarios every database
+//! runs:
 //!
 //! ```ignore
-//! #[path = "support/postgres.rs"] mod postgres;
 //! #[path = "support/runtime.rs"] mod runtime;
+//! #[path = "support/runtime_scenarios.rs"] mod scenarios;
 //! ```
 
 #![allow(dead_code)] // each test binary uses part of it
 
 use std::any::Any;
+use std::fmt::Display;
 use std::future::Future;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use migrate::sqlx::Pool;
+use migrate::sqlx::pool::PoolOptions;
+use migrate::sqlx::{Database, Pool};
 use migrate::{Driver, MigrationStatus, Migrator, Report, State};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout};
 
+#[path = "dir.rs"]
+mod dir;
+#[cfg(feature = "mysql")]
+#[path = "mariadb.rs"]
+mod mariadb;
+#[cfg(feature = "postgres")]
+#[path = "postgres.rs"]
+mod postgres;
+
+pub use dir::Dir;
+
 /// The default tracking table.
 pub const TRACKING: &str = "_migrations";
-
-/// A migrations directory in a fresh temporary directory, read with `Migrator::from_dir`
-/// (which builds the same table as `embed_migrations!`); deleted on drop.
-pub struct Dir {
-    path: PathBuf,
-}
-
-impl Dir {
-    /// A directory holding `files` (name, content).
-    pub fn new(files: &[(&str, &str)]) -> Dir {
-        let dir = Dir {
-            path: temp_path("dir"),
-        };
-        std::fs::create_dir_all(&dir.path).expect("create the migrations directory");
-        for (name, sql) in files {
-            dir.write(name, sql);
-        }
-        dir
-    }
-
-    /// A directory of `n` migrations, each creating its own table.
-    pub fn generated(n: usize) -> Dir {
-        let dir = Dir::new(&[]);
-        for i in 1..=n {
-            dir.write(
-                &format!("{i}_t{i}.sql"),
-                &format!("CREATE TABLE t{i} (id INT);\n"),
-            );
-        }
-        dir
-    }
-
-    /// Writes (or overwrites) one file.
-    pub fn write(&self, name: &str, sql: &str) {
-        std::fs::write(self.path.join(name), sql).expect("write a migration");
-    }
-
-    /// Deletes one file.
-    pub fn remove(&self, name: &str) {
-        std::fs::remove_file(self.path.join(name)).expect("remove a migration");
-    }
-
-    /// The set as it is now on disk.
-    pub fn migrator(&self) -> Migrator {
-        Migrator::from_dir(&self.path).unwrap_or_else(|e| panic!("{}: {e}", self.path.display()))
-    }
-
-    /// The directory.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// A file's path as the migrator shows it in errors.
-    pub fn shown(&self, name: &str) -> String {
-        format!("{}/{name}", self.path.display())
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
-    }
-}
-
-/// A path in the temporary directory that no other test of any process uses.
-pub fn temp_path(what: &str) -> PathBuf {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    std::env::temp_dir().join(format!(
-        "migrate-rt-{what}-{}-{n}-{nanos}",
-        std::process::id()
-    ))
-}
 
 /// The versions a run applied or undid, in order.
 pub fn versions(report: &Report) -> Vec<i64> {
@@ -118,6 +55,30 @@ pub fn states(status: &[MigrationStatus]) -> Vec<(i64, State)> {
 /// Lower-case hex, as errors show checksums.
 pub fn hex(bytes: &[u8; 32]) -> String {
     migrate_core::checksum::to_hex(bytes)
+}
+
+/// What an error's message must say.
+pub trait Says: Display {
+    /// Panics unless the message holds every one of `phrases`.
+    #[track_caller]
+    fn assert_says<P: AsRef<str>>(&self, phrases: impl IntoIterator<Item = P>) {
+        let text = self.to_string();
+        for phrase in phrases {
+            let phrase = phrase.as_ref();
+            assert!(text.contains(phrase), "{phrase:?} not in {text}");
+        }
+    }
+}
+
+impl<T: Display> Says for T {}
+
+/// A pool of at most `size` connections on `url`; panics when it cannot connect.
+pub async fn connect<DB: Database>(url: &str, size: u32) -> Pool<DB> {
+    PoolOptions::<DB>::new()
+        .max_connections(size)
+        .connect(url)
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e}"))
 }
 
 /// Polls `check` every 20 ms until it is true; panics after `limit` with `what`.
@@ -191,11 +152,11 @@ pub use pg::Pg;
 mod pg {
     use std::sync::LazyLock;
 
-    use migrate::sqlx::postgres::{PgConnection, PgPool, PgPoolOptions, Postgres};
+    use migrate::sqlx::postgres::{PgConnection, PgPool, Postgres};
     use migrate::sqlx::{self, AssertSqlSafe, Connection as _, Row as _};
 
-    use super::{lock_key, Db, Held, TRACKING};
-    use crate::postgres::TempCluster;
+    use super::postgres::TempCluster;
+    use super::{connect, lock_key, Db, Held, TRACKING};
 
     /// The cluster of this test binary, started on first use; `None` when PostgreSQL is
     /// missing outside CI. Never dropped: the harness's watchdog stops it when the process ends.
@@ -227,21 +188,13 @@ mod pg {
                 .create_database(name)
                 .unwrap_or_else(|e| panic!("{e}"));
             let url = cluster.url(name);
-            let pool = PgPoolOptions::new()
-                .max_connections(4)
-                .connect(&url)
-                .await
-                .unwrap_or_else(|e| panic!("{url}: {e}"));
+            let pool = connect(&url, 4).await;
             Some(Pg { pool, url, cluster })
         }
 
         /// A pool of its own on the same database, of at most `size` connections.
         pub async fn new_pool(&self, size: u32) -> PgPool {
-            PgPoolOptions::new()
-                .max_connections(size)
-                .connect(&self.url)
-                .await
-                .unwrap_or_else(|e| panic!("{}: {e}", self.url))
+            connect(&self.url, size).await
         }
     }
 
@@ -314,23 +267,26 @@ mod lite {
     use migrate::sqlx::sqlite::{Sqlite, SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
     use migrate::sqlx::{self, AssertSqlSafe, Row as _};
 
-    use super::{temp_path, Db, Held};
+    use super::{Db, Dir, Held};
 
     /// A fresh database file in a temporary directory, deleted on drop.
     pub struct Lite {
         pub pool: SqlitePool,
         pub file: PathBuf,
-        dir: PathBuf,
+        _dir: Dir,
     }
 
     impl Lite {
         /// A new database file.
         pub async fn fresh() -> Lite {
-            let dir = temp_path("sqlite");
-            std::fs::create_dir_all(&dir).expect("create the database directory");
-            let file = dir.join("test.sqlite3");
+            let dir = Dir::new(&[]);
+            let file = dir.path().join("test.sqlite3");
             let pool = Self::open(&file).await;
-            Lite { pool, file, dir }
+            Lite {
+                pool,
+                file,
+                _dir: dir,
+            }
         }
 
         /// A pool on `file`, created if missing.
@@ -348,12 +304,6 @@ mod lite {
         /// The URL a child process connects with.
         pub fn url(&self) -> String {
             format!("sqlite://{}?mode=rwc", self.file.display())
-        }
-    }
-
-    impl Drop for Lite {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
 
@@ -422,11 +372,11 @@ pub use maria::Maria;
 mod maria {
     use std::sync::LazyLock;
 
-    use migrate::sqlx::mysql::{MySql, MySqlConnection, MySqlPool, MySqlPoolOptions};
+    use migrate::sqlx::mysql::{MySql, MySqlConnection, MySqlPool};
     use migrate::sqlx::{self, AssertSqlSafe, Connection as _, Row as _};
 
-    use super::{lock_key, Db, Held, TRACKING};
-    use crate::mariadb::TempMariaDb;
+    use super::mariadb::TempMariaDb;
+    use super::{connect, lock_key, Db, Held, TRACKING};
 
     /// The server of this test binary, started on first use; `None` when MariaDB is missing
     /// outside CI. Never dropped: the harness's watchdog kills it when the process ends.
@@ -451,21 +401,13 @@ mod maria {
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
             let url = server.url(name);
-            let pool = MySqlPoolOptions::new()
-                .max_connections(4)
-                .connect(&url)
-                .await
-                .unwrap_or_else(|e| panic!("{url}: {e}"));
+            let pool = connect(&url, 4).await;
             Some(Maria { pool, url, server })
         }
 
         /// A pool of its own on the same database, of at most `size` connections.
         pub async fn new_pool(&self, size: u32) -> MySqlPool {
-            MySqlPoolOptions::new()
-                .max_connections(size)
-                .connect(&self.url)
-                .await
-                .unwrap_or_else(|e| panic!("{}: {e}", self.url))
+            connect(&self.url, size).await
         }
     }
 
