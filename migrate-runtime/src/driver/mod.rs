@@ -252,6 +252,103 @@ pub(crate) use connect_borrowed;
 /// by its length (ASCII, so bytes and characters agree).
 pub(crate) const BATCH_BEGIN: &str = "BEGIN;\n";
 
+/// Parameters as PostgreSQL writes them (`$1`), rewritten for a database that writes them
+/// otherwise: `?1` (SQLite) or `?` (MySQL, in order).
+pub(crate) fn params(sql: &str, numbered: bool) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('?');
+            while let Some(d) = chars.next_if(char::is_ascii_digit) {
+                if numbered {
+                    out.push(d);
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The tracking table's reads and writes: the same on every database but for how a query
+/// writes its parameters (`$params` rewrites PostgreSQL's `$1`) and reads `applied_at` as text.
+macro_rules! tracking_queries {
+    ($conn:ty, $params:expr, $applied_at:literal) => {
+        async fn history(
+            conn: &mut $conn,
+            table: &$crate::driver::Table,
+        ) -> Result<Vec<$crate::driver::Row>, sqlx::Error> {
+            use sqlx::Row as _;
+            let sql = format!(
+                "SELECT version, name, checksum, chain, {}, duration_ms, success, statements_done, error FROM {} ORDER BY version",
+                $applied_at, table.sql
+            );
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(conn).await?;
+            rows.iter()
+                .map(|r| {
+                    Ok($crate::driver::Row {
+                        version: r.try_get(0)?,
+                        name: r.try_get(1)?,
+                        checksum: r.try_get(2)?,
+                        chain: r.try_get(3)?,
+                        applied_at: r.try_get(4)?,
+                        duration_ms: r.try_get(5)?,
+                        success: r.try_get(6)?,
+                        statements_done: i64::from(r.try_get::<i32, _>(7)?),
+                        error: r.try_get(8)?,
+                    })
+                })
+                .collect()
+        }
+
+        async fn write(
+            conn: &mut $conn,
+            table: &$crate::driver::Table,
+            write: $crate::driver::Write<'_>,
+        ) -> Result<(), sqlx::Error> {
+            use $crate::driver::Write;
+            let t = &table.sql;
+            let sql = |text: String| sqlx::AssertSqlSafe(($params)(&text));
+            let query = match write {
+                Write::Insert { version, name, checksum, chain, duration_ms, success } => sqlx::query(sql(format!(
+                    "INSERT INTO {t} (version, name, checksum, chain, duration_ms, success) VALUES ($1, $2, $3, $4, $5, $6)"
+                )))
+                .bind(version)
+                .bind(name.to_owned())
+                .bind(checksum.to_vec())
+                .bind(chain.to_vec())
+                .bind(duration_ms)
+                .bind(success),
+                Write::Progress { version, statements_done, error } => {
+                    sqlx::query(sql(format!("UPDATE {t} SET statements_done = $1, error = $2 WHERE version = $3")))
+                        .bind(i32::try_from(statements_done).unwrap_or(i32::MAX))
+                        .bind(error.map(str::to_owned))
+                        .bind(version)
+                }
+                Write::Finish { version, checksum, chain, duration_ms } => sqlx::query(sql(format!(
+                    "UPDATE {t} SET success = TRUE, error = NULL, checksum = $1, chain = $2, duration_ms = $3 WHERE version = $4"
+                )))
+                .bind(checksum.to_vec())
+                .bind(chain.to_vec())
+                .bind(duration_ms)
+                .bind(version),
+                Write::Reseal { version, chain } => {
+                    sqlx::query(sql(format!("UPDATE {t} SET chain = $1 WHERE version = $2")))
+                        .bind(chain.to_vec())
+                        .bind(version)
+                }
+                Write::Delete { version } => {
+                    sqlx::query(sql(format!("DELETE FROM {t} WHERE version = $1"))).bind(version)
+                }
+            };
+            query.execute(conn).await.map(drop)
+        }
+    };
+}
+pub(crate) use tracking_queries;
+
 /// Quotes an identifier with `quote`, doubling the quote inside it.
 pub(crate) fn quote_with(identifier: &str, quote: char) -> String {
     let mut out = String::with_capacity(identifier.len() + 2);
@@ -292,4 +389,28 @@ pub(crate) fn lock_key(name: &str) -> i64 {
     let mut bytes = [0u8; 8];
     bytes.copy_from_slice(&digest[..8]);
     i64::from_be_bytes(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_are_rewritten_per_database() {
+        let sql = "UPDATE t SET a = $1, b = '$x' WHERE version = $12";
+        assert_eq!(
+            params(sql, true),
+            "UPDATE t SET a = ?1, b = '$x' WHERE version = ?12"
+        );
+        assert_eq!(
+            params(sql, false),
+            "UPDATE t SET a = ?, b = '$x' WHERE version = ?"
+        );
+    }
+
+    #[test]
+    fn identifiers_are_quoted_not_pasted() {
+        assert_eq!(quote_with("we\"ird", '"'), "\"we\"\"ird\"");
+        assert_eq!(quote_with("a`b", '`'), "`a``b`");
+    }
 }

@@ -8,7 +8,7 @@ use migrate_core::split::Dialect;
 use sqlx::mysql::{MySql, MySqlConnection, MySqlDatabaseError};
 use sqlx::{AssertSqlSafe, Row as _};
 
-use super::{connect_borrowed, lock_key, quote_with, Driver, Newest, Row, Table, Write};
+use super::{connect_borrowed, lock_key, quote_with, tracking_queries, Driver, Newest, Table};
 use crate::error::Error;
 
 connect_borrowed!(MySql, MySqlConnection);
@@ -127,65 +127,9 @@ impl Driver for MySql {
             .map(drop)
     }
 
-    async fn history(conn: &mut MySqlConnection, table: &Table) -> Result<Vec<Row>, sqlx::Error> {
-        let sql = format!(
-            "SELECT version, name, checksum, chain, CAST(applied_at AS CHAR), duration_ms, success, statements_done, error FROM {} ORDER BY version",
-            table.sql
-        );
-        let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(conn).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Row {
-                    version: r.try_get(0)?,
-                    name: r.try_get(1)?,
-                    checksum: r.try_get(2)?,
-                    chain: r.try_get(3)?,
-                    applied_at: r.try_get(4)?,
-                    duration_ms: r.try_get(5)?,
-                    success: r.try_get(6)?,
-                    statements_done: i64::from(r.try_get::<i32, _>(7)?),
-                    error: r.try_get(8)?,
-                })
-            })
-            .collect()
-    }
-
-    async fn write(
-        conn: &mut MySqlConnection,
-        table: &Table,
-        write: Write<'_>,
-    ) -> Result<(), sqlx::Error> {
-        let t = &table.sql;
-        let query = match write {
-            Write::Insert { version, name, checksum, chain, duration_ms, success } => sqlx::query(AssertSqlSafe(format!(
-                "INSERT INTO {t} (version, name, checksum, chain, duration_ms, success) VALUES (?, ?, ?, ?, ?, ?)"
-            )))
-            .bind(version)
-            .bind(name.to_owned())
-            .bind(checksum.to_vec())
-            .bind(chain.to_vec())
-            .bind(duration_ms)
-            .bind(success),
-            Write::Progress { version, statements_done, error } => {
-                sqlx::query(AssertSqlSafe(format!("UPDATE {t} SET statements_done = ?, error = ? WHERE version = ?")))
-                    .bind(i32::try_from(statements_done).unwrap_or(i32::MAX))
-                    .bind(error.map(str::to_owned))
-                    .bind(version)
-            }
-            Write::Finish { version, checksum, chain, duration_ms } => sqlx::query(AssertSqlSafe(format!(
-                "UPDATE {t} SET success = TRUE, error = NULL, checksum = ?, chain = ?, duration_ms = ? WHERE version = ?"
-            )))
-            .bind(checksum.to_vec())
-            .bind(chain.to_vec())
-            .bind(duration_ms)
-            .bind(version),
-            Write::Reseal { version, chain } => {
-                sqlx::query(AssertSqlSafe(format!("UPDATE {t} SET chain = ? WHERE version = ?")))
-                    .bind(chain.to_vec())
-                    .bind(version)
-            }
-            Write::Delete { version } => sqlx::query(AssertSqlSafe(format!("DELETE FROM {t} WHERE version = ?"))).bind(version),
-        };
-        query.execute(conn).await.map(drop)
-    }
+    tracking_queries!(
+        MySqlConnection,
+        |sql: &str| super::params(sql, false),
+        "CAST(applied_at AS CHAR)"
+    );
 }
