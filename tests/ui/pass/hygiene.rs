@@ -14,6 +14,7 @@ enum Option {
     Some,
     None,
 }
+#[allow(unused_imports)] // they only shadow the prelude's `Some` and `None`
 use Option::{None, Some};
 struct include_str;
 macro_rules! include_str {
