@@ -10,7 +10,7 @@
 //!
 //! It builds scratch crates in `target/compile-bench/` (a target directory of their own) with
 //! the cargo that runs it; the first build of each profile compiles the dependencies and is
-//! not measured.
+//! not measured. Each rebuild time is the median of three.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -159,6 +159,15 @@ fn secs(d: Duration) -> f64 {
     d.as_secs_f64()
 }
 
+/// Rebuilds timed per cell: the median is reported.
+const SAMPLES: usize = 3;
+
+fn median(samples: usize, mut f: impl FnMut() -> Duration) -> Duration {
+    let mut times: Vec<Duration> = (0..samples).map(|_| f()).collect();
+    times.sort();
+    times[times.len() / 2]
+}
+
 fn main() {
     let full = std::env::args().any(|a| a == "--full");
     let sizes: &[usize] = if full { &[1000, 5000] } else { &[1000] };
@@ -195,11 +204,20 @@ fn main() {
             let mut times = Vec::new();
             for release in [false, true] {
                 build(&dir, &target, release); // dependencies and first build: not measured
-                touch(&file);
-                let touched = build(&dir, &target, release);
-                std::thread::sleep(Duration::from_millis(1100));
-                write(&file, &migration(n / 2, &format!(" edited {release}")));
-                let edited = build(&dir, &target, release);
+                let touched = median(SAMPLES, || {
+                    touch(&file);
+                    build(&dir, &target, release)
+                });
+                let mut edits = 0;
+                let edited = median(SAMPLES, || {
+                    edits += 1;
+                    std::thread::sleep(Duration::from_millis(1100));
+                    write(
+                        &file,
+                        &migration(n / 2, &format!(" edited {release} {edits}")),
+                    );
+                    build(&dir, &target, release)
+                });
                 times.push((touched, edited));
             }
             // a new file: is it in the table after the next build?
@@ -252,15 +270,19 @@ fn main() {
             rows.push((tool, times, per));
         }
         let get = |tool: &str| rows.iter().find(|r| r.0 == tool).cloned();
-        if let (Some(ours), Some(sqlx)) = (get("migrate"), get("sqlx")) {
-            println!(
-                "ratios migrate/sqlx: touch dev {:.2}, edit dev {:.2}, touch release {:.2}, edit release {:.2}, bytes per migration {:.2}\n",
-                secs(ours.1[0].0) / secs(sqlx.1[0].0),
-                secs(ours.1[0].1) / secs(sqlx.1[0].1),
-                secs(ours.1[1].0) / secs(sqlx.1[1].0),
-                secs(ours.1[1].1) / secs(sqlx.1[1].1),
-                ours.2 / sqlx.2
-            );
+        if let Some(ours) = get("migrate") {
+            for other in ["sqlx", "plain"] {
+                let Some(them) = get(other) else { continue };
+                println!(
+                    "ratios migrate/{other}: touch dev {:.2}, edit dev {:.2}, touch release {:.2}, edit release {:.2}, bytes per migration {:.2}",
+                    secs(ours.1[0].0) / secs(them.1[0].0),
+                    secs(ours.1[0].1) / secs(them.1[0].1),
+                    secs(ours.1[1].0) / secs(them.1[1].0),
+                    secs(ours.1[1].1) / secs(them.1[1].1),
+                    ours.2 / them.2
+                );
+            }
+            println!();
         }
     }
 }

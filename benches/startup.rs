@@ -11,6 +11,8 @@
 //! bookkeeping; for atomic mode, all of it in one transaction. PostgreSQL traffic goes
 //! through a counting proxy: statements are the Query and Execute messages the client sends,
 //! round trips the ReadyForQuery messages the server answers, bytes what the server sends.
+//! Apply and atomic times are the median of three runs on fresh databases, the tools taking
+//! turns to go first (one run at N = 5000).
 
 #[path = "../tests/support/postgres.rs"]
 mod postgres;
@@ -234,28 +236,50 @@ async fn sqlite_fresh(dir: &Path, name: &str) -> SqlitePool {
         .expect("sqlite")
 }
 
-/// The apply floor: every migration's SQL in its own transaction, one round trip each.
-async fn floor_apply<'e, E>(scripts: &[String], executor: E)
+/// The apply floor: every migration's SQL in its own transaction, one round trip each, on
+/// one connection (as both tools use one: on SQLite, statements spread over the pool's
+/// connections make each reload the schema changed by the other).
+async fn floor_apply<DB>(scripts: &[String], pool: &sqlx::Pool<DB>)
 where
-    E: sqlx::Executor<'e> + Copy,
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
 {
+    let mut conn = pool.acquire().await.expect("floor connection");
     for sql in scripts {
         sqlx::raw_sql(AssertSqlSafe(format!("BEGIN;\n{sql}\nCOMMIT;")))
-            .execute(executor)
+            .execute(&mut *conn)
             .await
             .expect("floor apply");
     }
 }
 
-async fn floor_atomic<'e, E>(scripts: &[String], executor: E)
+/// The atomic floor: all of it in one transaction, in one round trip.
+async fn floor_atomic<DB>(scripts: &[String], pool: &sqlx::Pool<DB>)
 where
-    E: sqlx::Executor<'e> + Copy,
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
 {
     let all = scripts.concat();
+    let mut conn = pool.acquire().await.expect("floor connection");
     sqlx::raw_sql(AssertSqlSafe(format!("BEGIN;\n{all}\nCOMMIT;")))
-        .execute(executor)
+        .execute(&mut *conn)
         .await
         .expect("floor atomic");
+}
+
+/// Runs of each apply measurement (on fresh databases, the tools in a rotating order, the
+/// median reported); one at N = 5000, where a run takes seconds.
+fn apply_runs(n: usize) -> usize {
+    if n >= 5000 {
+        1
+    } else {
+        3
+    }
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -282,9 +306,27 @@ async fn main() {
         next: 0,
     };
 
+    let versions = {
+        let pool = pg.fresh().await;
+        let postgres: String = sqlx::query_scalar("SHOW server_version")
+            .fetch_one(&pool)
+            .await
+            .expect("server_version");
+        pool.close().await;
+        let lite = sqlite_fresh(&work, "version").await;
+        let sqlite: String = sqlx::query_scalar("SELECT sqlite_version()")
+            .fetch_one(&lite)
+            .await
+            .expect("sqlite_version");
+        lite.close().await;
+        format!("PostgreSQL {postgres} (private cluster, fsync off); SQLite {sqlite} bundled (file, default journal)")
+    };
     println!("# migrate vs sqlx 0.9 Migrator — start-up and apply");
-    println!("machine: {} cores; PostgreSQL 15 (private cluster, fsync off); SQLite bundled (file, default journal)", std::thread::available_parallelism().map_or(0, |n| n.get()));
-    println!("no-op: median of {noop_runs} runs after a warm-up (p10–p90 in brackets); apply: one run on a fresh database\n");
+    println!(
+        "machine: {} cores; {versions}",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!("no-op: median of {noop_runs} runs after a warm-up (p10–p90 in brackets); apply and atomic: median of 3 runs on fresh databases, tools in a rotating order (one run at N = 5000)\n");
 
     for shape in [Shape::Tables, Shape::Alters] {
         for &n in sizes {
@@ -301,37 +343,59 @@ async fn main() {
                 .collect();
 
             // ---- PostgreSQL
-            let pool_ours = pg.fresh().await;
-            let t = Instant::now();
-            ours.run(&pool_ours).await.expect("ours apply");
-            let apply_ours = t.elapsed();
-            let pool_sqlx = pg.fresh().await;
-            let t = Instant::now();
-            theirs.run(&pool_sqlx).await.expect("sqlx apply");
-            let apply_sqlx = t.elapsed();
-            let pool_floor = pg.fresh().await;
-            let t = Instant::now();
-            floor_apply(&scripts, &pool_floor).await;
-            let apply_floor = t.elapsed();
+            let runs = apply_runs(n);
+            let mut pools: [Option<PgPool>; 3] = [None, None, None];
+            let mut times: [Vec<Duration>; 3] = Default::default();
+            for run in 0..runs {
+                for k in 0..3 {
+                    let tool = (run + k) % 3;
+                    let pool = pg.fresh().await;
+                    let t = Instant::now();
+                    match tool {
+                        0 => drop(ours.run(&pool).await.expect("ours apply")),
+                        1 => theirs.run(&pool).await.expect("sqlx apply"),
+                        _ => floor_apply(&scripts, &pool).await,
+                    }
+                    times[tool].push(t.elapsed());
+                    if let Some(old) = pools[tool].replace(pool) {
+                        old.close().await;
+                    }
+                }
+            }
+            let [Some(pool_ours), Some(pool_sqlx), Some(pool_floor)] = pools else {
+                unreachable!("every tool ran")
+            };
+            let [apply_ours, apply_sqlx, apply_floor] = times.map(median);
             let atomic = if n <= 1000 || matches!(shape, Shape::Alters) {
-                let pool_atomic = pg.fresh().await;
-                let t = Instant::now();
-                let result = ours.runner().atomic(true).run(&pool_atomic).await;
-                let atomic_ours = t.elapsed();
-                let pool_atomic_floor = pg.fresh().await;
-                let t = Instant::now();
-                floor_atomic(&scripts, &pool_atomic_floor).await;
-                let atomic_floor = t.elapsed();
-                pool_atomic.close().await;
-                pool_atomic_floor.close().await;
-                match result {
-                    Ok(_) => format!(
+                let mut ours_times = Vec::new();
+                let mut floor_times = Vec::new();
+                let mut failure = None;
+                for run in 0..runs {
+                    for k in 0..2 {
+                        let pool = pg.fresh().await;
+                        let t = Instant::now();
+                        if (run + k) % 2 == 0 {
+                            let result = ours.runner().atomic(true).run(&pool).await;
+                            ours_times.push(t.elapsed());
+                            if let Err(e) = result {
+                                failure = Some(e);
+                            }
+                        } else {
+                            floor_atomic(&scripts, &pool).await;
+                            floor_times.push(t.elapsed());
+                        }
+                        pool.close().await;
+                    }
+                }
+                let (atomic_ours, atomic_floor) = (median(ours_times), median(floor_times));
+                match failure {
+                    None => format!(
                         "atomic {:.1} ms vs one-transaction floor {:.1} ms ({:.2}×)",
                         ms(atomic_ours),
                         ms(atomic_floor),
                         ms(atomic_ours) / ms(atomic_floor)
                     ),
-                    Err(e) => format!("atomic refused/failed: {e}"),
+                    Some(e) => format!("atomic refused/failed: {e}"),
                 }
             } else {
                 "atomic: skipped (N tables exceed max_locks_per_transaction = 64 × connections)"
@@ -381,31 +445,50 @@ async fn main() {
             pool_floor.close().await;
 
             // ---- SQLite
-            let lite_ours = sqlite_fresh(&work, &format!("ours-{shape:?}-{n}")).await;
-            let t = Instant::now();
-            ours.run(&lite_ours).await.expect("ours sqlite apply");
-            let apply_ours = t.elapsed();
-            let lite_sqlx = sqlite_fresh(&work, &format!("sqlx-{shape:?}-{n}")).await;
-            let t = Instant::now();
-            theirs.run(&lite_sqlx).await.expect("sqlx sqlite apply");
-            let apply_sqlx = t.elapsed();
-            let lite_floor = sqlite_fresh(&work, &format!("floor-{shape:?}-{n}")).await;
-            let t = Instant::now();
-            floor_apply(&scripts, &lite_floor).await;
-            let apply_floor = t.elapsed();
-            let lite_atomic = sqlite_fresh(&work, &format!("atomic-{shape:?}-{n}")).await;
-            let t = Instant::now();
-            ours.runner()
-                .atomic(true)
-                .run(&lite_atomic)
-                .await
-                .expect("ours sqlite atomic");
-            let atomic_ours = t.elapsed();
-            let lite_atomic_floor =
-                sqlite_fresh(&work, &format!("atomic-floor-{shape:?}-{n}")).await;
-            let t = Instant::now();
-            floor_atomic(&scripts, &lite_atomic_floor).await;
-            let atomic_floor = t.elapsed();
+            let mut pools: [Option<SqlitePool>; 3] = [None, None, None];
+            let mut times: [Vec<Duration>; 3] = Default::default();
+            for run in 0..runs {
+                for k in 0..3 {
+                    let tool = (run + k) % 3;
+                    let pool = sqlite_fresh(&work, &format!("{tool}-{shape:?}-{n}-{run}")).await;
+                    let t = Instant::now();
+                    match tool {
+                        0 => drop(ours.run(&pool).await.expect("ours sqlite apply")),
+                        1 => theirs.run(&pool).await.expect("sqlx sqlite apply"),
+                        _ => floor_apply(&scripts, &pool).await,
+                    }
+                    times[tool].push(t.elapsed());
+                    if let Some(old) = pools[tool].replace(pool) {
+                        old.close().await;
+                    }
+                }
+            }
+            let [Some(lite_ours), Some(lite_sqlx), Some(lite_floor)] = pools else {
+                unreachable!("every tool ran")
+            };
+            let [apply_ours, apply_sqlx, apply_floor] = times.map(median);
+            let mut ours_times = Vec::new();
+            let mut floor_times = Vec::new();
+            for run in 0..runs {
+                for k in 0..2 {
+                    let pool =
+                        sqlite_fresh(&work, &format!("atomic-{k}-{shape:?}-{n}-{run}")).await;
+                    let t = Instant::now();
+                    if (run + k) % 2 == 0 {
+                        ours.runner()
+                            .atomic(true)
+                            .run(&pool)
+                            .await
+                            .expect("ours sqlite atomic");
+                        ours_times.push(t.elapsed());
+                    } else {
+                        floor_atomic(&scripts, &pool).await;
+                        floor_times.push(t.elapsed());
+                    }
+                    pool.close().await;
+                }
+            }
+            let (atomic_ours, atomic_floor) = (median(ours_times), median(floor_times));
 
             let o = sample!(noop_runs, ours.run(&lite_ours).await.expect("ours no-op"));
             let s = sample!(noop_runs, theirs.run(&lite_sqlx).await.expect("sqlx no-op"));
@@ -439,13 +522,7 @@ async fn main() {
                 (ms(apply_ours) - ms(apply_floor)) / n as f64, (ms(apply_sqlx) - ms(apply_floor)) / n as f64,
                 ms(atomic_ours), ms(atomic_floor), ms(atomic_ours) / ms(atomic_floor)
             );
-            for pool in [
-                lite_ours,
-                lite_sqlx,
-                lite_floor,
-                lite_atomic,
-                lite_atomic_floor,
-            ] {
+            for pool in [lite_ours, lite_sqlx, lite_floor] {
                 pool.close().await;
             }
         }

@@ -59,7 +59,7 @@ async fn the_declared_old_content_takes_the_new_checksum() {
         .get(0);
     assert_eq!(
         chain,
-        AMENDED.head().expect("head").chain().to_vec(),
+        AMENDED.head_chain().to_vec(),
         "resealed for the fast path"
     );
     pool.close().await;

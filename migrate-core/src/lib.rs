@@ -28,6 +28,7 @@ pub mod diagnostic;
 pub mod directive;
 pub mod hazard;
 pub mod lock;
+mod parallel;
 pub mod scan;
 pub mod scheme;
 pub mod section;

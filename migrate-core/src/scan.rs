@@ -75,21 +75,33 @@ pub fn scan(dir: &Path, dir_display: &str, problems: &mut Diagnostics) -> Listin
             return listing;
         }
     };
-    for (name, path) in entries(&root, dir_display, problems) {
+    let entries = entries(&root, dir_display, problems);
+    // Plain `.sql` files are read up front, on a few threads (see `parallel`); links and
+    // directories as they come.
+    let prefetch: Vec<Option<PathBuf>> = entries
+        .iter()
+        .map(|(name, path, kind)| {
+            let plain = !name.starts_with('.') && kind.is_some_and(|k| k.is_file());
+            (plain && name.ends_with(".sql")).then(|| path.clone())
+        })
+        .collect();
+    let contents = crate::parallel::map(prefetch, |path| path.map(fs::read));
+    for ((name, path, kind), content) in entries.into_iter().zip(contents) {
         let display = display_path(dir_display, &name);
         if name.starts_with('.') {
             continue;
         }
-        let Some(target) = inside(&root, &path, &display, problems) else {
+        let Some((target, is_dir)) = inside(&root, &path, kind, &display, problems) else {
             continue;
         };
-        if target.is_dir() {
+        if is_dir {
             match diesel_dir(&root, &target, &name, &display, problems) {
                 Some(d) => listing.dirs.push(d),
                 None => listing.ignored.push(display),
             }
         } else if name.ends_with(".sql") {
-            if let Some(file) = read(&path, name.clone(), display, problems) {
+            let bytes = content.unwrap_or_else(|| fs::read(&path));
+            if let Some(file) = decode(bytes, &path, name.clone(), display, problems) {
                 listing.files.push(file);
             }
         } else {
@@ -100,7 +112,13 @@ pub fn scan(dir: &Path, dir_display: &str, problems: &mut Diagnostics) -> Listin
 }
 
 /// The entries of a directory, sorted by name; non-UTF-8 names are reported.
-fn entries(dir: &Path, dir_display: &str, problems: &mut Diagnostics) -> Vec<(String, PathBuf)> {
+/// The entries of `dir`, sorted by name, with their type as the listing gives it (no `stat`
+/// per file: the macro lists thousands of them at every build).
+fn entries(
+    dir: &Path,
+    dir_display: &str,
+    problems: &mut Diagnostics,
+) -> Vec<(String, PathBuf, Option<fs::FileType>)> {
     let read_dir = match fs::read_dir(dir) {
         Ok(read_dir) => read_dir,
         Err(e) => {
@@ -124,27 +142,35 @@ fn entries(dir: &Path, dir_display: &str, problems: &mut Diagnostics) -> Vec<(St
             }
         };
         match entry.file_name().into_string() {
-            Ok(name) => out.push((name, entry.path())),
+            Ok(name) => out.push((name, entry.path(), entry.file_type().ok())),
             Err(raw) => problems.push(Diagnostic::new(
                 display_path(dir_display, &raw.to_string_lossy()),
                 "file name is not valid UTF-8: rename it (migration names are shown in errors, logs and the lock file)",
             )),
         }
     }
-    out.sort();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
     out
 }
 
-/// Follows `path` when it is a symlink; reports it when it leads outside `root`.
-fn inside(root: &Path, path: &Path, display: &str, problems: &mut Diagnostics) -> Option<PathBuf> {
-    let is_link = fs::symlink_metadata(path)
-        .map(|m| m.file_type().is_symlink())
-        .unwrap_or(false);
-    if !is_link {
-        return Some(path.to_path_buf());
+/// Follows `path` when it is a symlink, and says whether it is a directory; reports a link
+/// that leads outside `root`.
+fn inside(
+    root: &Path,
+    path: &Path,
+    kind: Option<fs::FileType>,
+    display: &str,
+    problems: &mut Diagnostics,
+) -> Option<(PathBuf, bool)> {
+    let kind = kind.or_else(|| fs::symlink_metadata(path).ok().map(|m| m.file_type()));
+    if !kind.is_some_and(|k| k.is_symlink()) {
+        return Some((path.to_path_buf(), kind.is_some_and(|k| k.is_dir())));
     }
     match fs::canonicalize(path) {
-        Ok(target) if target.starts_with(root) => Some(target),
+        Ok(target) if target.starts_with(root) => {
+            let is_dir = target.is_dir();
+            Some((target, is_dir))
+        }
         Ok(_) => {
             problems.push(Diagnostic::new(
                 display,
@@ -176,9 +202,9 @@ fn diesel_dir(
         down: None,
         metadata: None,
     };
-    for (file, path) in entries(dir, display, problems) {
+    for (file, path, kind) in entries(dir, display, problems) {
         let file_display = display_path(display, &file);
-        let Some(path) = inside(root, &path, &file_display, problems) else {
+        let Some((path, _)) = inside(root, &path, kind, &file_display, problems) else {
             continue;
         };
         let slot = match file.as_str() {
@@ -200,7 +226,18 @@ fn diesel_dir(
 }
 
 fn read(path: &Path, rel: String, display: String, problems: &mut Diagnostics) -> Option<File> {
-    let bytes = match fs::read(path) {
+    decode(fs::read(path), path, rel, display, problems)
+}
+
+/// A file's text from what reading it gave.
+fn decode(
+    bytes: std::io::Result<Vec<u8>>,
+    path: &Path,
+    rel: String,
+    display: String,
+    problems: &mut Diagnostics,
+) -> Option<File> {
+    let bytes = match bytes {
         Ok(bytes) => bytes,
         Err(e) => {
             problems.push(Diagnostic::new(display, format!("cannot be read ({e})")));

@@ -34,10 +34,17 @@ pub type Problems = Vec<(u32, String)>;
 /// Reads one file; a `base` of [`Scheme::Sqlx`] single file may turn out to be goose or dbmate.
 pub fn read(text: &str, base: Scheme) -> Result<Sections, Problems> {
     let lines = directive::lines(text, 0, text.len(), 1);
-    if base == Scheme::Sqlx && lines.iter().any(|l| goose_marker(l.text).is_some()) {
+    // `contains` first: most files have no sections, and the macro runs unoptimised.
+    if base == Scheme::Sqlx
+        && text.contains("+goose")
+        && lines.iter().any(|l| goose_marker(l.text).is_some())
+    {
         return goose(text, &lines);
     }
-    if base == Scheme::Sqlx && lines.iter().any(|l| dbmate_marker(l.text).is_some()) {
+    if base == Scheme::Sqlx
+        && text.contains("migrate:")
+        && lines.iter().any(|l| dbmate_marker(l.text).is_some())
+    {
         return dbmate(text, &lines);
     }
     let directives = directive::read(&lines, &[])?;

@@ -78,6 +78,16 @@ pub struct Migration {
     pub chain: Digest32,
 }
 
+impl Migration {
+    /// Where the description is in the up script's `file`: a description comes from the
+    /// file's name (diesel's: from its directory's), so the table stores the name as this
+    /// range of the path instead of as a string of its own.
+    pub fn description_in_file(&self) -> Option<std::ops::Range<usize>> {
+        let start = self.up.file.rfind(&self.description)?;
+        Some(start..start + self.description.len())
+    }
+}
+
 /// A checked migration set.
 #[derive(Clone, Debug)]
 pub struct MigrationSet {
@@ -147,6 +157,28 @@ struct Candidate {
     display: String,
     up: Option<Script>,
     down: Option<Script>,
+    /// The up script's checksum, hashed with the reading (see `parallel`).
+    checksum: Option<Digest32>,
+}
+
+impl Candidate {
+    fn new(
+        name: Name,
+        scheme: Scheme,
+        display: String,
+        up: Option<Script>,
+        down: Option<Script>,
+    ) -> Self {
+        let checksum = up.as_ref().map(|up| checksum::checksum(&up.sql));
+        Self {
+            name,
+            scheme,
+            display,
+            up,
+            down,
+            checksum,
+        }
+    }
 }
 
 /// Reads and checks the migrations in `dir`, shown to the user as `display`.
@@ -162,7 +194,7 @@ pub fn load(dir: &Path, display: &str, options: &Options) -> Result<MigrationSet
         .iter()
         .map(|path| Diagnostic::new(path.clone(), "not a migration: passed over"))
         .collect();
-    let mut candidates = Vec::new();
+    let mut files = Vec::new();
     for file in listing.files {
         if !listing.dirs.is_empty() && !diesel_like(&file.rel) {
             // diesel reads only directories; loose files beside them are not migrations to it
@@ -173,7 +205,16 @@ pub fn load(dir: &Path, display: &str, options: &Options) -> Result<MigrationSet
             ));
             continue;
         }
-        candidates.extend(file_candidate(file, &mut problems));
+        files.push(file);
+    }
+    let mut candidates = Vec::new();
+    let read = crate::parallel::map(files, |file| {
+        let mut found = Diagnostics::default();
+        (file_candidate(file, &mut found), found)
+    });
+    for (candidate, found) in read {
+        candidates.extend(candidate);
+        problems.0.extend(found.0);
     }
     for dir in listing.dirs {
         candidates.extend(dir_candidate(dir, &mut problems));
@@ -268,13 +309,7 @@ fn file_candidate(file: File, problems: &mut Diagnostics) -> Option<Candidate> {
             (name.scheme, None, Some(s))
         }
     };
-    Some(Candidate {
-        name,
-        scheme,
-        display: file.display.clone(),
-        up,
-        down,
-    })
+    Some(Candidate::new(name, scheme, file.display.clone(), up, down))
 }
 
 fn script(file: &File, part: Part) -> Script {
@@ -338,13 +373,7 @@ fn dir_candidate(dir: scan::Dir, problems: &mut Diagnostics) -> Option<Candidate
         return None;
     }
     up.as_ref()?;
-    Some(Candidate {
-        name,
-        scheme: Scheme::Diesel,
-        display: dir.display,
-        up,
-        down,
-    })
+    Some(Candidate::new(name, Scheme::Diesel, dir.display, up, down))
 }
 
 /// Reads diesel's `metadata.toml`: whether the migration runs outside a transaction.
@@ -452,10 +481,9 @@ fn pair(candidates: Vec<Candidate>, problems: &mut Diagnostics) -> Vec<Migration
                 ));
             }
         }
-        let Some(up_script) = up.up.clone() else {
+        let (Some(up_script), Some(sum)) = (up.up.clone(), up.checksum) else {
             continue;
         };
-        let sum = checksum::checksum(&up_script.sql);
         chain = checksum::chain(&chain, version, &sum);
         migrations.push(Migration {
             version,
@@ -481,6 +509,18 @@ fn file_name(path: &str) -> &str {
 }
 
 fn is_empty_script(sql: &str) -> bool {
+    // Most scripts start with a keyword after a few comment lines: no need to split them
+    // (the macro runs unoptimised).
+    let mut rest = sql.trim_start_matches(|c: char| c.is_ascii_whitespace());
+    while let Some(comment) = rest.strip_prefix("--") {
+        rest = comment
+            .split_once('\n')
+            .map_or("", |(_, after)| after)
+            .trim_start_matches(|c: char| c.is_ascii_whitespace());
+    }
+    if rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return false;
+    }
     crate::split::split(sql, crate::split::Dialect::Postgres)
         .iter()
         .all(|s| s.is_blank())

@@ -194,3 +194,68 @@ fn empty_scripts_are_noticed() {
         .iter()
         .any(|n| n.file == "m/1_a.down.sql" && n.message.contains("no SQL")));
 }
+
+#[test]
+fn every_layout_names_its_migration_within_the_up_file_path() {
+    let layouts: [&[(&str, &str)]; 6] = [
+        &[("1_create_users.sql", "select 1;\n")],
+        &[
+            ("0001_create_users.up.sql", "select 1;\n"),
+            ("0001_create_users.down.sql", "select 0;\n"),
+        ],
+        &[("V1__create_users.sql", "select 1;\n")],
+        &[("2020-01-01-000000_create_users/up.sql", "select 1;\n")],
+        &[(
+            "1_create_users.sql",
+            "-- +goose Up\nselect 1;\n-- +goose Down\nselect 0;\n",
+        )],
+        &[(
+            "1_create_users.sql",
+            "-- migrate:up\nselect 1;\n-- migrate:down\nselect 0;\n",
+        )],
+    ];
+    for (i, files) in layouts.iter().enumerate() {
+        let dir = Dir::new(&format!("names-{i}"));
+        for (rel, text) in *files {
+            dir.file(rel, text);
+        }
+        let set = dir.load_ok();
+        let m = &set.migrations[0];
+        let range = m.description_in_file();
+        assert_eq!(
+            range.map(|r| &m.up.file[r]),
+            Some("create_users"),
+            "{}",
+            m.up.file
+        );
+    }
+    let dir = Dir::new("names-diesel-up");
+    dir.file("2020-01-01-000000_up/up.sql", "select 1;\n");
+    let set = dir.load_ok();
+    let m = &set.migrations[0];
+    assert_eq!(m.description_in_file().map(|r| &m.up.file[r]), Some("up"));
+}
+
+#[test]
+fn large_sets_read_on_several_threads_keep_file_order() {
+    let dir = Dir::new("large");
+    for i in 1..=600 {
+        dir.file(&format!("{i:04}_m{i}.sql"), &format!("select {i};\n"));
+    }
+    let set = dir.load_ok();
+    let versions: Vec<i64> = set.migrations.iter().map(|m| m.version).collect();
+    assert_eq!(versions, (1..=600).collect::<Vec<i64>>());
+    assert!(set
+        .migrations
+        .iter()
+        .all(|m| m.checksum == checksum::checksum(&format!("select {};\n", m.version))));
+    // problems from every thread, in file order (whole-set checks come after)
+    std::fs::write(dir.path().join("0100_m100.sql"), b"select \xff;\n").ok();
+    dir.file("0450_bad name.sql", "select 1;\n")
+        .file("0500_m500.sql", "-- migrate:bogus\nselect 1;\n");
+    let errors = dir.errors();
+    assert_eq!(errors.len(), 3, "{errors:#?}");
+    assert!(errors[0].starts_with("m/0100_m100.sql:1: not valid UTF-8"));
+    assert!(errors[1].starts_with("m/0500_m500.sql:1: unknown directive"));
+    assert!(errors[2].starts_with("m/0450_m450.sql: duplicate version 450"));
+}

@@ -44,7 +44,7 @@ pub fn expand(input: &Input) -> TokenStream {
         options.lock = Some((root.join(lock.value()), normalise(&lock.value())));
     }
     match migrate_core::load(&root.join(&display), &display, &options) {
-        Ok(set) => table(input, &set),
+        Ok(set) => table(input, &set, span),
         Err(problems) => fallback(input, errors(&problems, span, input)),
     }
 }
@@ -71,39 +71,52 @@ fn errors(problems: &Diagnostics, span: Span, input: &Input) -> TokenStream {
 
 /// The errors beside an empty table of the right type, so one mistake does not cascade.
 fn fallback(input: &Input, errors: TokenStream) -> TokenStream {
-    let migrator = quote! { ::migrate::__private::Migrator::__embedded(&[]) };
-    wrap(input, quote! { { #errors #migrator } }, TokenStream::new())
+    let migrator = quote! { ::migrate::__private::Migrator::__embedded(&[], [0; 32]) };
+    wrap(input, quote! { { #errors #migrator } }, TokenStream::new)
 }
 
-fn wrap(input: &Input, migrator: TokenStream, constants: TokenStream) -> TokenStream {
+/// The table, in the item form with the constants (made only then: thousands of
+/// identifiers cost the build time).
+fn wrap(
+    input: &Input,
+    migrator: TokenStream,
+    constants: impl FnOnce() -> TokenStream,
+) -> TokenStream {
     match &input.module {
         None => migrator,
-        Some((vis, name)) => quote! {
-            #vis mod #name {
-                /// The migrations, embedded and checked at compile time.
-                pub static MIGRATOR: ::migrate::__private::Migrator = #migrator;
-                #constants
+        Some((vis, name)) => {
+            let constants = constants();
+            quote! {
+                #vis mod #name {
+                    /// The migrations, embedded and checked at compile time.
+                    pub static MIGRATOR: ::migrate::__private::Migrator = #migrator;
+                    #constants
+                }
             }
-        },
+        }
     }
 }
 
-fn table(input: &Input, set: &MigrationSet) -> TokenStream {
+fn table(input: &Input, set: &MigrationSet, span: Span) -> TokenStream {
     // Sections are emitted as literals; the files they come from are included for the
     // build to track, once each.
     let mut tracked: BTreeSet<&PathBuf> = BTreeSet::new();
-    let migrations: Vec<TokenStream> = set
-        .migrations
-        .iter()
-        .map(|m| {
-            for script in std::iter::once(&m.up).chain(&m.down) {
-                if !script.whole_file {
-                    tracked.insert(&script.path);
-                }
+    let mut problems = TokenStream::new();
+    let mut migrations: Vec<TokenStream> = Vec::new();
+    for m in &set.migrations {
+        for script in std::iter::once(&m.up).chain(&m.down) {
+            if !script.whole_file {
+                tracked.insert(&script.path);
             }
-            migration(m)
-        })
-        .collect();
+        }
+        match migration(m) {
+            Ok(tokens) => migrations.push(tokens),
+            Err(message) => problems.extend(syn::Error::new(span, message).to_compile_error()),
+        }
+    }
+    if !problems.is_empty() {
+        return fallback(input, problems);
+    }
     let mut tracking: Vec<TokenStream> = tracked.iter().map(|path| include(path)).collect();
     if set.lock_path.is_file() {
         tracking.push(include(&set.lock_path));
@@ -119,22 +132,24 @@ fn table(input: &Input, set: &MigrationSet) -> TokenStream {
             quote! { ::migrate::__private::Amendment::__new(#version, *#old, *#new) }
         })
         .collect();
+    let head = Literal::byte_string(&set.head());
     let migrator_from = if amendments.is_empty() {
-        quote! { ::migrate::__private::Migrator::__embedded(MIGRATIONS) }
+        quote! { ::migrate::__private::Migrator::__embedded(MIGRATIONS, *#head) }
     } else {
         quote! {
             const AMENDMENTS: &[::migrate::__private::Amendment] = &[#(#amendments),*];
-            ::migrate::__private::Migrator::__embedded_amended(MIGRATIONS, AMENDMENTS)
+            ::migrate::__private::Migrator::__embedded_amended(MIGRATIONS, *#head, AMENDMENTS)
         }
     };
     let migrator = quote! {
         {
             #(#tracking)*
-            const MIGRATIONS: &[::migrate::__private::Migration] = &[#(#migrations),*];
+            const MIGRATIONS: &[::migrate::__private::Migration] =
+                &::migrate::__private::Migration::__table(&[#(#migrations),*]);
             #migrator_from
         }
     };
-    wrap(input, migrator, constants(set))
+    wrap(input, migrator, || constants(set))
 }
 
 fn include(path: &Path) -> TokenStream {
@@ -142,40 +157,52 @@ fn include(path: &Path) -> TokenStream {
     quote! { const _: &[u8] = ::core::include_bytes!(#path); }
 }
 
-fn migration(m: &Migration) -> TokenStream {
-    let version = Literal::i64_suffixed(m.version);
-    let name = &m.description;
-    let up = script(&m.up);
-    let down = match &m.down {
-        Some(down) => {
-            let down = script(down);
-            quote! { ::core::option::Option::Some(#down) }
-        }
-        None => quote! { ::core::option::Option::None },
+/// A migration's row (see `migrate_runtime::table::Row`), or why the table cannot hold it:
+/// plain literals, which rustc checks much faster than constructor calls.
+fn migration(m: &Migration) -> Result<TokenStream, String> {
+    let version = Literal::i64_unsuffixed(m.version);
+    let (up, up_text) = script(&m.up)?;
+    let (down, down_text) = match &m.down {
+        Some(down) => script(down)?,
+        None => (Literal::u64_unsuffixed(0), quote! { "" }),
     };
+    // Not reached: a description comes from its file's name, inside the path checked above.
+    let name = m
+        .description_in_file()
+        .and_then(|r| {
+            let (start, len) = (u16::try_from(r.start).ok()?, u16::try_from(r.len()).ok()?);
+            Some(u32::from(start) << 16 | u32::from(len))
+        })
+        .ok_or_else(|| {
+            format!(
+                "{}: the description `{}` is not part of the path; report this as a bug of `migrate`",
+                m.up.file, m.description
+            )
+        })?;
+    let name = Literal::u32_unsuffixed(name);
     let checksum = Literal::byte_string(&m.checksum);
-    let chain = Literal::byte_string(&m.chain);
-    quote! {
-        ::migrate::__private::Migration::__new(#version, #name, #up, #down, *#checksum, *#chain)
-    }
+    Ok(quote! { (#version, #name, #up, #up_text, #down, #down_text, #checksum) })
 }
 
-fn script(s: &Script) -> TokenStream {
-    let sql = if s.whole_file {
+/// A script's packed position and mode, and its text: the path followed by the SQL, so the
+/// table holds one pointer per script.
+fn script(s: &Script) -> Result<(Literal, TokenStream), String> {
+    let file_len = u16::try_from(s.file.len()).map_err(|_| {
+        format!(
+            "{}: the path is longer than 65535 bytes; move the migrations to a shorter path",
+            s.file
+        )
+    })?;
+    let packed = u64::from(s.line) << 32 | u64::from(file_len) << 1 | u64::from(s.no_transaction);
+    let text = if s.whole_file {
+        let file = &s.file;
         let path = s.path.to_string_lossy();
-        quote! { ::core::include_str!(#path) }
+        quote! { ::core::concat!(#file, ::core::include_str!(#path)) }
     } else {
-        let sql = &s.sql;
-        quote! { #sql }
+        let text = Literal::string(&format!("{}{}", s.file, s.sql));
+        quote! { #text }
     };
-    let file = &s.file;
-    let line = Literal::u32_suffixed(s.line);
-    let transaction = if s.no_transaction {
-        quote! { ::migrate::__private::Transaction::Disabled }
-    } else {
-        quote! { ::migrate::__private::Transaction::Wrapped }
-    };
-    quote! { ::migrate::__private::Script::__new(#sql, #file, #line, #transaction) }
+    Ok((Literal::u64_unsuffixed(packed), text))
 }
 
 /// One `Version` constant per migration, named after its description in upper case.

@@ -85,16 +85,47 @@ fn up_to_date(migrator: &Migrator, newest: Newest, target: Option<Version>) -> b
     else {
         return migrator.migrations().is_empty() && matches!(newest, Newest::Empty);
     };
-    let Some(m) = migrator.get(Version::new(version)) else {
-        return false;
-    };
-    let reached = match target {
-        Some(target) => target <= m.version(),
-        None => migrator.head().map(Migration::version) == Some(m.version()),
-    };
+    let version = Version::new(version);
+    let at_head = migrator.head().map(Migration::version) == Some(version);
     // The chain covers every version and checksum up to this one: equal chains mean the
     // history applied was exactly the embedded one.
-    reached && chain.as_slice() == m.chain()
+    if at_head {
+        return target.is_none_or(|target| target <= version)
+            && chain.as_slice() == migrator.head_chain();
+    }
+    // `run_to` a version at or below a database that is not at the head: the table stores
+    // only the head's chain, so hash the checksums up to the database's version.
+    match target {
+        Some(target) if target <= version => migrator
+            .chain_of(version)
+            .is_some_and(|expected| chain.as_slice() == expected),
+        _ => false,
+    }
+}
+
+/// The chain at every migration of the set, hashed once per run that has work to do (the
+/// table stores only the head's, which is all the fast path needs).
+struct Chains<'m> {
+    migrator: &'m Migrator,
+    chains: Vec<[u8; 32]>,
+}
+
+impl<'m> Chains<'m> {
+    fn new(migrator: &'m Migrator) -> Self {
+        Self {
+            migrator,
+            chains: migrator.chains().collect(),
+        }
+    }
+
+    fn of(&self, m: &Migration) -> Result<&[u8; 32], Error> {
+        self.migrator
+            .index(m.version())
+            .and_then(|i| self.chains.get(i))
+            .ok_or(Error::UnknownVersion {
+                version: m.version(),
+            })
+    }
 }
 
 /// Takes the migration lock unless locking is off.
@@ -191,21 +222,21 @@ fn check<'m, DB: Driver>(
     let newest = rows.iter().filter(|r| r.success).max_by_key(|r| r.version);
     // The newest row carries the chain of the set it was applied with: when that equals this
     // set's chain there, every older migration of this set was applied before it.
-    let covers_older = newest.is_some_and(|row| {
+    let covers_older = |row: &Row| {
         migrator
-            .get(Version::new(row.version))
-            .is_some_and(|m| row.chain.as_slice() == m.chain())
-    });
+            .chain_of(Version::new(row.version))
+            .is_some_and(|chain| row.chain.as_slice() == chain)
+    };
     let mut pending = Vec::new();
     for m in migrator.migrations() {
         if recorded.contains_key(&m.version().get()) || target.is_some_and(|t| m.version() > t) {
             continue;
         }
-        if let Some(newest) = newest.filter(|n| n.version > m.version().get()) {
+        if let Some(row) = newest.filter(|n| n.version > m.version().get()) {
             if !options.allow_out_of_order {
                 let (version, file) = (m.version(), m.up().file().to_owned());
-                let newest = Version::new(newest.version);
-                return Err(if covers_older {
+                let newest = Version::new(row.version);
+                return Err(if covers_older(row) {
                     Error::Unrecorded {
                         version,
                         file,
@@ -264,30 +295,32 @@ async fn apply<DB: Driver>(
 ) -> Result<Report, Error> {
     let rows = history::<DB>(conn, table).await?;
     let plan = check::<DB>(runner, &rows, target)?;
+    let chains = Chains::new(runner.migrator);
     for (m, duration_ms) in &plan.amended {
         tracing::warn!(version = %m.version(), file = m.up().file(), "recording a reviewed edit (lock amendment): the database takes the new checksum");
         let write = Write::Finish {
             version: m.version().get(),
             checksum: m.checksum(),
-            chain: m.chain(),
+            chain: chains.of(m)?,
             duration_ms: *duration_ms,
         };
         DB::write(conn, table, write).await?;
     }
     let mut report = Report::default();
     if runner.options.atomic && !plan.pending.is_empty() {
-        report.migrations = atomic::<DB>(conn, table, &plan).await?;
+        report.migrations = atomic::<DB>(conn, table, &plan, &chains).await?;
     } else {
         if let Some((m, done)) = plan.resume {
             report
                 .migrations
-                .push(one_by_one::<DB>(conn, table, m, Some(done)).await?);
+                .push(one_by_one::<DB>(conn, table, m, &chains, Some(done)).await?);
         }
         for m in &plan.pending {
+            let chain = chains.of(m)?;
             let applied = if m.transaction() == Transaction::Wrapped && DB::TRANSACTIONAL_DDL {
-                wrapped::<DB>(conn, table, m).await?
+                wrapped::<DB>(conn, table, m, chain).await?
             } else {
-                one_by_one::<DB>(conn, table, m, None).await?
+                one_by_one::<DB>(conn, table, m, &chains, None).await?
             };
             report.migrations.push(applied);
         }
@@ -318,12 +351,17 @@ async fn reseal<DB: Driver>(conn: &mut DB::Connection, table: &Table) -> Result<
     Ok(())
 }
 
-fn insert(m: &Migration, duration: Duration, success: bool) -> Write<'_> {
+fn insert<'a>(
+    m: &'a Migration,
+    chain: &'a [u8; 32],
+    duration: Duration,
+    success: bool,
+) -> Write<'a> {
     Write::Insert {
         version: m.version().get(),
         name: m.name(),
         checksum: m.checksum(),
-        chain: m.chain(),
+        chain,
         duration_ms: millis(duration),
         success,
     }
@@ -334,10 +372,11 @@ async fn wrapped<DB: Driver>(
     conn: &mut DB::Connection,
     table: &Table,
     m: &Migration,
+    chain: &[u8; 32],
 ) -> Result<Applied, Error> {
     tracing::info!(version = %m.version(), file = m.up().file(), "applying migration");
     let start = Instant::now();
-    let record = DB::insert_sql(table, m.version().get(), m.name(), m.checksum(), m.chain());
+    let record = DB::insert_sql(table, m.version().get(), m.name(), m.checksum(), chain);
     if let Some(insert) = record {
         // One round trip: the script and its row in one transaction, sent as one batch.
         let batch = format!("{BATCH_BEGIN}{}\n;\n{insert};\nCOMMIT;", m.up_sql());
@@ -358,7 +397,7 @@ async fn wrapped<DB: Driver>(
         return Err(locate::<DB>(conn, m.version(), m.up(), &e, 0).await);
     }
     let duration = start.elapsed();
-    if let Err(e) = DB::write(conn, table, insert(m, duration, true)).await {
+    if let Err(e) = DB::write(conn, table, insert(m, chain, duration, true)).await {
         DB::exec(conn, "ROLLBACK").await?;
         return Err(e.into());
     }
@@ -375,6 +414,7 @@ async fn atomic<DB: Driver>(
     conn: &mut DB::Connection,
     table: &Table,
     plan: &Plan<'_>,
+    chains: &Chains<'_>,
 ) -> Result<Vec<Applied>, Error> {
     if !DB::TRANSACTIONAL_DDL {
         return Err(Error::Refused(format!(
@@ -404,7 +444,8 @@ async fn atomic<DB: Driver>(
     let mut applied = Vec::new();
     for m in &plan.pending {
         let start = Instant::now();
-        let record = DB::insert_sql(table, m.version().get(), m.name(), m.checksum(), m.chain());
+        let chain = chains.of(m)?;
+        let record = DB::insert_sql(table, m.version().get(), m.name(), m.checksum(), chain);
         let sent = match &record {
             // the script and its row in one round trip
             Some(insert) => DB::exec(conn, &format!("{}\n;\n{insert};", m.up_sql())).await,
@@ -412,7 +453,7 @@ async fn atomic<DB: Driver>(
         };
         let outcome = match sent {
             Ok(()) if record.is_some() => Ok(()),
-            Ok(()) => DB::write(conn, table, insert(m, start.elapsed(), true))
+            Ok(()) => DB::write(conn, table, insert(m, chain, start.elapsed(), true))
                 .await
                 .map_err(Error::from),
             Err(e) => {
@@ -452,9 +493,11 @@ async fn one_by_one<DB: Driver>(
     conn: &mut DB::Connection,
     table: &Table,
     m: &Migration,
+    chains: &Chains<'_>,
     resume_from: Option<usize>,
 ) -> Result<Applied, Error> {
     let script = m.up();
+    let chain = chains.of(m)?;
     let version = m.version().get();
     let statements = statements::<DB>(script.sql());
     let start = Instant::now();
@@ -464,7 +507,7 @@ async fn one_by_one<DB: Driver>(
         }
         None => {
             tracing::info!(version = %m.version(), file = script.file(), "applying migration statement by statement");
-            DB::write(conn, table, insert(m, Duration::ZERO, false)).await?;
+            DB::write(conn, table, insert(m, chain, Duration::ZERO, false)).await?;
         }
     }
     for (index, statement) in statements.iter().enumerate().skip(resume_from.unwrap_or(0)) {
@@ -502,7 +545,7 @@ async fn one_by_one<DB: Driver>(
     let finish = Write::Finish {
         version,
         checksum: m.checksum(),
-        chain: m.chain(),
+        chain,
         duration_ms: millis(duration),
     };
     DB::write(conn, table, finish).await?;
@@ -840,13 +883,14 @@ async fn baseline_locked<DB: Driver>(
         )));
     }
     let mut report = Report::default();
-    for m in runner
+    for (m, chain) in runner
         .migrator
         .migrations()
         .iter()
-        .filter(|m| m.version() <= version)
+        .zip(runner.migrator.chains())
+        .filter(|(m, _)| m.version() <= version)
     {
-        DB::write(conn, table, insert(m, Duration::ZERO, true)).await?;
+        DB::write(conn, table, insert(m, &chain, Duration::ZERO, true)).await?;
         report.migrations.push(Applied {
             version: m.version(),
             name: m.name().to_owned(),
@@ -882,16 +926,20 @@ async fn force_locked<DB: Driver>(
         .migrator
         .get(version)
         .ok_or(Error::UnknownVersion { version })?;
+    let chain = runner
+        .migrator
+        .chain_of(version)
+        .ok_or(Error::UnknownVersion { version })?;
     let rows = history::<DB>(conn, table).await?;
     let write = if rows.iter().any(|r| r.version == version.get()) {
         Write::Finish {
             version: version.get(),
             checksum: m.checksum(),
-            chain: m.chain(),
+            chain: &chain,
             duration_ms: 0,
         }
     } else {
-        insert(m, Duration::ZERO, true)
+        insert(m, &chain, Duration::ZERO, true)
     };
     DB::write(conn, table, write).await?;
     tracing::warn!(version = %version, file = m.up().file(), "migration forced: recorded as applied without running it");

@@ -43,7 +43,7 @@ impl Default for Options {
 ///
 /// ```no_run
 /// # async fn example(pool: sqlx::SqlitePool) -> Result<(), migrate_runtime::Error> {
-/// # static MIGRATOR: migrate_runtime::Migrator = migrate_runtime::Migrator::__embedded(&[]);
+/// # static MIGRATOR: migrate_runtime::Migrator = migrate_runtime::Migrator::__embedded(&[], [0; 32]);
 /// use std::time::Duration;
 ///
 /// MIGRATOR

@@ -48,7 +48,7 @@ impl std::error::Error for Stale {}
 ///
 /// ```no_run
 /// # use migrate_runtime as migrate;
-/// # static MIGRATOR: migrate::Migrator = migrate::Migrator::__embedded(&[]);
+/// # static MIGRATOR: migrate::Migrator = migrate::Migrator::__embedded(&[], [0; 32]);
 /// #[test]
 /// fn migrations_are_current() {
 ///     migrate::testing::assert_current(&MIGRATOR, "migrations");
@@ -97,7 +97,16 @@ pub fn check_current(migrator: &Migrator, dir: impl AsRef<Path>) -> Result<(), S
             return Err(Stale { problems });
         }
     };
-    let on_disk = Migrator::from_set(&set);
+    let on_disk = match Migrator::from_set(&set) {
+        Ok(on_disk) => on_disk,
+        Err(e) => {
+            problems.push(Problem {
+                file: display,
+                message: e.to_string(),
+            });
+            return Err(Stale { problems });
+        }
+    };
     compare(migrator, &on_disk, &rebuild, &mut problems);
     check_lock(&set, &display, &mut problems);
     if problems.is_empty() {
