@@ -89,7 +89,7 @@ fn example_set_matches_its_lock() {
     assert_eq!(
         committed,
         set.to_lock().render(),
-        "migrations/migrations.lock is stale: run `cargo run -p migrate-core --example lock -- migrations`"
+        "migrations/migrations.lock is stale: run `cargo run -p migrate-cli -- lock`"
     );
 }
 
