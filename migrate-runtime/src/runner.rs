@@ -176,11 +176,11 @@ impl<'m> Runner<'m> {
     /// Applies every pending migration, in order.
     ///
     /// When nothing is pending this costs one query that returns the newest tracking row: its
-    /// version and chain prove the whole applied history matches the embedded one. In the
-    /// same query the database checks that every row's chain follows from the row below it,
-    /// so a row edited or deleted by hand is noticed too (SQLite, which has no hash function,
-    /// returns every row's checksum and chain, checked here). Otherwise it takes the lock,
-    /// validates the full history and applies what is pending.
+    /// version and chain prove the history that was applied is exactly the embedded one,
+    /// whatever the number of migrations. It trusts the tracking table: a row edited or
+    /// deleted by hand is found by [`Runner::status`], [`Runner::plan`] and the full
+    /// validation of the next run that has work to do. Otherwise it takes the lock, validates
+    /// the full history and applies what is pending.
     pub fn run<'a, 'c, C: Connect<'c>>(
         &'a self,
         db: C,
