@@ -14,8 +14,8 @@
 //! Apply and atomic times are the median of three runs on fresh databases, the tools taking
 //! turns to go first (one run at N = 5000).
 
-#[path = "../tests/support/postgres.rs"]
-mod postgres;
+#[path = "../tests/support/servers.rs"]
+mod servers;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -199,7 +199,7 @@ fn ms(d: Duration) -> f64 {
 }
 
 struct Pg {
-    cluster: postgres::TempCluster,
+    cluster: servers::TempCluster,
     proxy_port: u16,
     next: usize,
 }
@@ -294,7 +294,7 @@ async fn main() {
     let work = std::env::temp_dir().join(format!("migrate-bench-{}", std::process::id()));
     std::fs::create_dir_all(&work).expect("work dir");
 
-    let Some(cluster) = postgres::TempCluster::start(&[("max_locks_per_transaction", "64")]) else {
+    let Some(cluster) = servers::TempCluster::start(&[("max_locks_per_transaction", "64")]) else {
         eprintln!("PostgreSQL binaries missing: no benchmark");
         return;
     };

@@ -37,7 +37,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     for line in MIGRATOR.status(&pool).await? {
         let state = line.state.to_string();
-        let at = line.applied_at.unwrap_or_default();
+        let at = line.applied_at.map(|t| t.to_string()).unwrap_or_default();
         println!(
             "{:<16}  {:<18}  {:<10}  {at}",
             line.version, line.name, state

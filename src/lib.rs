@@ -3,9 +3,22 @@
 //! ```
 //! static MIGRATOR: migrate::Migrator = migrate::embed_migrations!("migrations");
 //!
-//! let first = &MIGRATOR.migrations()[0];
-//! assert_eq!(first.version().get(), 20240101000000);
-//! assert_eq!(first.up().file(), "migrations/20240101000000_create_users.up.sql");
+//! # #[cfg(feature = "sqlite")]
+//! #[tokio::main(flavor = "current_thread")]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     // one connection: each connection to `sqlite::memory:` is a database of its own
+//!     let pool = migrate::sqlx::sqlite::SqlitePoolOptions::new()
+//!         .max_connections(1)
+//!         .connect("sqlite::memory:")
+//!         .await?;
+//!     let report = MIGRATOR.run(&pool).await?;
+//!     assert_eq!(report.migrations.len(), MIGRATOR.migrations().len());
+//!     // nothing pending: one query, nothing applied
+//!     assert!(MIGRATOR.run(&pool).await?.migrations.is_empty());
+//!     Ok(())
+//! }
+//! # #[cfg(not(feature = "sqlite"))]
+//! # fn main() {}
 //! ```
 //!
 //! At `cargo build`, `embed_migrations!` reads the directory, checks every file name, the
@@ -49,9 +62,12 @@
 
 #[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
 pub use migrate_runtime::{
-    sqlx, Applied, Connect, Driver, MigrationStatus, Report, Runner, State, Step, DEFAULT_TABLE,
+    sqlx, Applied, Connect, DatabaseError, Driver, MigrationStatus, Report, Runner, State, Step,
+    DEFAULT_TABLE,
 };
-pub use migrate_runtime::{Amendment, Error, Migration, Migrator, Script, Transaction, Version};
+pub use migrate_runtime::{
+    Amendment, Error, Migration, Migrator, NegativeVersion, Script, Timestamp, Transaction, Version,
+};
 
 /// Embeds a migrations directory, checked at compile time, as a [`Migrator`].
 ///
@@ -183,12 +199,16 @@ pub use migrate_macros::test;
 /// in [`testing::Reversible::skipped`]. [`testing::Snapshot`] takes the catalog on its own.
 #[cfg(feature = "testing")]
 pub mod testing {
-    pub use migrate_runtime::testing::*;
+    pub use migrate_testing::*;
 }
 
 #[doc(hidden)]
 pub mod __private {
     pub use migrate_runtime::{Amendment, Migration, Migrator, Script, Transaction, Version};
+
+    /// The runtime's plumbing, for the workspace's tests and `migrate::testing`.
+    #[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
+    pub use migrate_runtime::__private as runtime;
 
     pub use crate::__migrate_require_testing as require_testing;
 }

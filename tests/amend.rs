@@ -5,6 +5,10 @@ use migrate::sqlx::sqlite::{SqliteConnectOptions, SqlitePool};
 use migrate::sqlx::{self, Row as _};
 use migrate::{Error, Migrator, State, Version};
 
+fn v(n: i64) -> Version {
+    Version::new(n).unwrap_or_else(|| panic!("{n}"))
+}
+
 /// The fixture's lock says: migration 1 was released as `id INT` and amended to `id BIGINT`.
 static AMENDED: Migrator =
     migrate::embed_migrations!("tests/fixtures/amend", require_locked = true);
@@ -45,7 +49,7 @@ async fn the_declared_old_content_takes_the_new_checksum() {
 
     let report = AMENDED.run(&pool).await.expect("the amended set");
     assert!(report.migrations.is_empty());
-    let one = AMENDED.get(Version::new(1)).expect("1");
+    let one = AMENDED.get(v(1)).expect("1");
     let stored: Vec<u8> = sqlx::query("SELECT checksum FROM _migrations WHERE version = 1")
         .fetch_one(&pool)
         .await
@@ -76,7 +80,7 @@ async fn any_other_difference_is_still_an_edit() {
         .await
         .expect_err("not the declared old content");
     assert!(
-        matches!(&err, Error::ChecksumMismatch { version, .. } if *version == Version::new(1)),
+        matches!(&err, Error::ChecksumMismatch { version, .. } if *version == v(1)),
         "{err}"
     );
     let status = AMENDED.status(&pool).await.expect("status");

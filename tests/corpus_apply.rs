@@ -19,8 +19,8 @@
 
 #[path = "support/corpus.rs"]
 mod corpus;
-#[path = "support/postgres.rs"]
-mod postgres;
+#[path = "support/servers.rs"]
+mod servers;
 
 use std::fmt::Display;
 use std::io::Write as _;
@@ -34,7 +34,7 @@ use migrate::sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions}
 use migrate::sqlx::{self, Pool};
 use migrate::{Driver, Error, Migration, Migrator, Runner, Script, State, Transaction, Version};
 use migrate_core::split::{self, Dialect};
-use postgres::TempCluster;
+use servers::TempCluster;
 
 const DATABASES: [&str; 2] = ["pg", "sqlite"];
 
@@ -703,7 +703,7 @@ async fn check_down<DB: Driver>(
 ) -> Option<Vec<Version>> {
     let mut failures = Vec::new();
     for _ in 0..=migrator.migrations().len() {
-        match runner(migrator).undo(pool, None).await {
+        match runner(migrator).undo_all(pool).await {
             Ok(_) => break,
             Err(e) => {
                 let Error::Failed { version, .. } = &e else {
@@ -926,9 +926,9 @@ fn expect_failure(
     let Error::Failed {
         version,
         file,
-        line,
+        line: Some(line),
         column,
-        message,
+        source,
         ..
     } = error
     else {
@@ -949,6 +949,7 @@ fn expect_failure(
             script.file()
         ));
     }
+    let message = source.to_string();
     if !message.contains(&expected.message) {
         wrong.push(format!(
             "the message does not hold the client's {:?}",
@@ -982,6 +983,12 @@ fn expect_failure(
         if !holds_word(line_text, token) {
             wrong.push(format!("line {line} `{line_text}` does not hold {token:?}"));
         } else if positioned {
+            let Some(column) = column else {
+                return problems.add(
+                    set,
+                    format!("no column in {error}, but the database gave a position"),
+                );
+            };
             let at: String = line_text
                 .chars()
                 .skip((*column as usize).saturating_sub(1))

@@ -16,9 +16,9 @@ use std::time::Duration;
 
 use migrate::sqlx::postgres::{PgConnection, PgPool};
 use migrate::sqlx::{self, AssertSqlSafe, Connection as _};
-use migrate::{Error, State, Version};
+use migrate::{Error, State};
 
-use runtime::{states, versions, Db, Dir, Pg};
+use runtime::{states, v, versions, Db, Dir, Pg};
 use scenarios::BASIC;
 
 scenarios::tests!(Pg::fresh);
@@ -136,14 +136,12 @@ async fn error_position_in_a_transactional_goose_file() {
     let err = dir.migrator().run(&db.pool).await.unwrap_err();
     let file = dir.shown("1_goose.sql");
     assert!(
-        matches!(&err, Error::Failed { line: 7, column: 12, statement: None, file: f, .. } if *f == file),
+        matches!(&err, Error::Failed { line: Some(7), column: Some(12), statement: None, file: f, .. } if *f == file),
         "{err:?}"
     );
     let text = err.to_string();
     assert!(
-        text.starts_with(&format!(
-            "migration 1 failed at {file}:7:12: type \"textt\" does not exist"
-        )),
+        text.starts_with(&format!("migration 1 failed at {file}:7:12\n")),
         "{text}"
     );
     assert!(
@@ -163,8 +161,8 @@ async fn error_position_in_a_no_transaction_goose_file() {
         matches!(
             &err,
             Error::Failed {
-                line: 8,
-                column: 12,
+                line: Some(8),
+                column: Some(12),
                 statement: Some((1, 2)),
                 ..
             }
@@ -184,11 +182,17 @@ async fn failing_statement_line_and_column() {
     let Some(db) = Pg::fresh("failing_wrapped").await else {
         return;
     };
-    assert_eq!(scenarios::failing_statement(&db, true).await, (6, 5));
+    assert_eq!(
+        scenarios::failing_statement(&db, true).await,
+        (Some(6), Some(5))
+    );
     let Some(db) = Pg::fresh("failing_no_tx").await else {
         return;
     };
-    assert_eq!(scenarios::failing_statement(&db, false).await, (6, 5));
+    assert_eq!(
+        scenarios::failing_statement(&db, false).await,
+        (Some(6), Some(5))
+    );
 }
 
 #[tokio::test]
@@ -197,7 +201,7 @@ async fn accepts_a_pool_connection_and_a_connection() {
         return;
     };
     let mut pooled = db.pool.acquire().await.expect("acquire");
-    let report = BASIC.run_to(&mut pooled, Version::new(2)).await;
+    let report = BASIC.run_to(&mut pooled, v(2)).await;
     assert_eq!(versions(&report.expect("run_to")), [1, 2]);
     let status = BASIC.status(&mut pooled).await.expect("status");
     assert_eq!(
@@ -208,7 +212,7 @@ async fn accepts_a_pool_connection_and_a_connection() {
     let mut conn = PgConnection::connect(&db.url).await.expect("connect");
     assert_eq!(versions(&BASIC.run(&mut conn).await.expect("run")), [3, 4]);
     assert!(BASIC.plan(&mut conn).await.expect("plan").is_empty());
-    let undone = BASIC.undo(&mut conn, Some(Version::new(3))).await;
+    let undone = BASIC.undo_to(&mut conn, v(3)).await;
     assert_eq!(versions(&undone.expect("undo")), [4]);
     // a `&mut PgConnection` out of a pooled one
     let report = BASIC.runner().run(&mut *pooled).await.expect("run");

@@ -7,14 +7,14 @@
 
 mod support {
     pub mod corpus;
-    pub mod postgres;
+    pub mod servers;
 }
 
 use migrate_core::split::{split, Dialect};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use support::corpus::{self, Set};
-use support::postgres::TempCluster;
+use support::servers::TempCluster;
 
 #[test]
 fn sqlite_sets_split_like_the_sqlite3_shell() {

@@ -34,6 +34,7 @@ pub mod scheme;
 pub mod section;
 pub mod set;
 pub mod split;
+pub mod time;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use set::{load, MigrationSet, Options};

@@ -214,7 +214,7 @@ fn constants(set: &MigrationSet) -> TokenStream {
         let doc = format!("Version {} ({}).", m.version, m.up.file);
         out.extend(quote! {
             #[doc = #doc]
-            pub const #ident: ::migrate::__private::Version = ::migrate::__private::Version::new(#version);
+            pub const #ident: ::migrate::__private::Version = ::migrate::__private::Version::__checked(#version);
         });
     }
     out

@@ -1,32 +1,51 @@
 //! Implementation detail of [`migrate`](https://docs.rs/migrate): use it through `migrate`.
 //!
 //! The migration table ([`Migrator`], [`Migration`], [`Version`]) and, with a database
-//! feature, the runtime that applies it.
+//! feature, the runtime that applies it:
+//!
+//! - `table`, `version`, `load`: the table as plain data, and reading it from a directory;
+//! - `runner`: the settings and the operations ([`Runner`]);
+//! - `engine`: the algorithm, one job per module (validate, lock, apply, atomic, locate,
+//!   undo, admin, inspect);
+//! - `driver`: what differs per database, behind the sealed [`Driver`] trait, with the
+//!   tracking table's SQL written once;
+//! - `report`, `error`: what the operations return.
 
 #![warn(missing_docs)]
 
 #[cfg(feature = "_db")]
 mod driver;
-mod error;
 #[cfg(feature = "_db")]
-mod run;
+mod engine;
+mod error;
+mod load;
+#[cfg(feature = "_db")]
+mod report;
 #[cfg(feature = "_db")]
 mod runner;
-#[cfg(feature = "_db")]
-mod status;
 mod table;
-#[cfg(feature = "testing")]
-pub mod testing;
+mod version;
 
 #[cfg(feature = "_db")]
 pub use driver::{Connect, Driver};
+#[cfg(feature = "_db")]
+pub use error::DatabaseError;
 pub use error::Error;
 #[cfg(feature = "_db")]
-pub use runner::{Runner, DEFAULT_TABLE};
+pub use report::{Applied, MigrationStatus, Report, State, Step};
 #[cfg(feature = "_db")]
-pub use status::{Applied, MigrationStatus, Report, State, Step};
-pub use table::{Amendment, Migration, Migrator, Script, Transaction, Version};
+pub use runner::{Runner, DEFAULT_TABLE};
+pub use table::{Amendment, Migration, Migrator, Script, Transaction};
+pub use version::{NegativeVersion, Timestamp, Version};
 
 /// The sqlx this runtime is built on, for pools and connections of the matching version.
 #[cfg(feature = "_db")]
 pub use sqlx;
+
+/// The runtime's plumbing that `migrate::testing` uses: not a public API.
+#[cfg(feature = "_db")]
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::driver::tracking::{self, Newest, Row, Table};
+    pub use crate::driver::{Conn, Types};
+}

@@ -4,8 +4,9 @@ use std::future::Future;
 use std::time::Duration;
 
 use crate::driver::Connect;
+use crate::engine::{self, admin::Admin, Cx};
 use crate::error::Error;
-use crate::status::{MigrationStatus, Report, Step};
+use crate::report::{MigrationStatus, Report, Step};
 use crate::table::{Migrator, Version};
 
 /// The default tracking table.
@@ -91,13 +92,21 @@ impl Migrator {
         async move { self.runner().run_to(db, target).await }
     }
 
-    /// Undoes applied migrations newer than `target` (see [`Runner::undo`]).
-    pub fn undo<'a, 'c, C: Connect<'c>>(
+    /// Undoes applied migrations newer than `target` (see [`Runner::undo_to`]).
+    pub fn undo_to<'a, 'c, C: Connect<'c>>(
         &'a self,
         db: C,
-        target: Option<Version>,
+        target: Version,
     ) -> impl Future<Output = Result<Report, Error>> + Send + use<'a, 'c, C> {
-        async move { self.runner().undo(db, target).await }
+        async move { self.runner().undo_to(db, target).await }
+    }
+
+    /// Undoes every applied migration (see [`Runner::undo_all`]).
+    pub fn undo_all<'a, 'c, C: Connect<'c>>(
+        &'a self,
+        db: C,
+    ) -> impl Future<Output = Result<Report, Error>> + Send + use<'a, 'c, C> {
+        async move { self.runner().undo_all(db).await }
     }
 
     /// The state of every migration in the database (see [`Runner::status`]).
@@ -125,8 +134,8 @@ impl<'m> Runner<'m> {
         self
     }
 
-    /// The tracking table's schema (PostgreSQL) or database (MySQL); default: the
-    /// connection's current one.
+    /// The tracking table's schema (PostgreSQL) or database (MySQL); default: the schema an
+    /// unqualified name resolves to on the connection.
     pub fn schema(mut self, schema: impl Into<String>) -> Self {
         self.options.schema = Some(schema.into());
         self
@@ -160,7 +169,7 @@ impl<'m> Runner<'m> {
     }
 
     /// Take the migration lock (default `true`). Turn it off only where one runner at a
-    /// time is guaranteed otherwise, or on engines without advisory locks.
+    /// time is guaranteed otherwise.
     pub fn locking(mut self, locking: bool) -> Self {
         self.options.locking = locking;
         self
@@ -171,6 +180,23 @@ impl<'m> Runner<'m> {
     pub fn resume(mut self, resume: bool) -> Self {
         self.options.resume = resume;
         self
+    }
+
+    /// The tracking table's name and schema, as set.
+    pub fn tracking_table(&self) -> (&str, Option<&str>) {
+        (&self.options.table, self.options.schema.as_deref())
+    }
+
+    /// The migration set.
+    pub fn migrator(&self) -> &'m Migrator {
+        self.migrator
+    }
+
+    fn cx(&self) -> Cx<'_> {
+        Cx {
+            migrator: self.migrator,
+            options: &self.options,
+        }
     }
 
     /// Applies every pending migration, in order.
@@ -185,7 +211,7 @@ impl<'m> Runner<'m> {
         &'a self,
         db: C,
     ) -> impl Future<Output = Result<Report, Error>> + Send + use<'a, 'm, 'c, C> {
-        async move { crate::run::run(self, &mut db.connect().await?, None).await }
+        async move { engine::apply::run(self.cx(), &mut db.connect().await?, None).await }
     }
 
     /// Applies pending migrations up to and including `target`.
@@ -194,18 +220,27 @@ impl<'m> Runner<'m> {
         db: C,
         target: Version,
     ) -> impl Future<Output = Result<Report, Error>> + Send + use<'a, 'm, 'c, C> {
-        async move { crate::run::run(self, &mut db.connect().await?, Some(target)).await }
+        async move { engine::apply::run(self.cx(), &mut db.connect().await?, Some(target)).await }
     }
 
-    /// Undoes applied migrations newer than `target` (all of them for `None`), newest first,
-    /// each down script with its tracking row in one transaction. Before touching anything it
-    /// refuses when one of them has no down script ([`Error::Irreversible`]).
-    pub fn undo<'a, 'c, C: Connect<'c>>(
+    /// Undoes applied migrations newer than `target` (which stays applied), newest first,
+    /// each down script with the removal of its tracking row in one transaction. Before
+    /// touching anything it refuses when one of them has no down script
+    /// ([`Error::Irreversible`]).
+    pub fn undo_to<'a, 'c, C: Connect<'c>>(
         &'a self,
         db: C,
-        target: Option<Version>,
+        target: Version,
     ) -> impl Future<Output = Result<Report, Error>> + Send + use<'a, 'm, 'c, C> {
-        async move { crate::run::undo(self, &mut db.connect().await?, target).await }
+        async move { engine::undo::run(self.cx(), &mut db.connect().await?, Some(target)).await }
+    }
+
+    /// Undoes every applied migration, as [`Runner::undo_to`] does.
+    pub fn undo_all<'a, 'c, C: Connect<'c>>(
+        &'a self,
+        db: C,
+    ) -> impl Future<Output = Result<Report, Error>> + Send + use<'a, 'm, 'c, C> {
+        async move { engine::undo::run(self.cx(), &mut db.connect().await?, None).await }
     }
 
     /// The state of every migration, applied or not, and of applied ones this set lacks.
@@ -214,7 +249,7 @@ impl<'m> Runner<'m> {
         &'a self,
         db: C,
     ) -> impl Future<Output = Result<Vec<MigrationStatus>, Error>> + Send + use<'a, 'm, 'c, C> {
-        async move { crate::run::status(self, &mut db.connect().await?).await }
+        async move { engine::inspect::status(self.cx(), &mut db.connect().await?).await }
     }
 
     /// What `run` would apply, with the SQL and transaction mode of each step, or the error
@@ -223,7 +258,16 @@ impl<'m> Runner<'m> {
         &'a self,
         db: C,
     ) -> impl Future<Output = Result<Vec<Step>, Error>> + Send + use<'a, 'm, 'c, C> {
-        async move { crate::run::plan(self, &mut db.connect().await?).await }
+        async move { engine::inspect::plan(self.cx(), &mut db.connect().await?, None).await }
+    }
+
+    /// What `run_to(target)` would apply (see [`Runner::plan`]).
+    pub fn plan_to<'a, 'c, C: Connect<'c>>(
+        &'a self,
+        db: C,
+        target: Version,
+    ) -> impl Future<Output = Result<Vec<Step>, Error>> + Send + use<'a, 'm, 'c, C> {
+        async move { engine::inspect::plan(self.cx(), &mut db.connect().await?, Some(target)).await }
     }
 
     /// Adopts an existing database: records every migration up to and including `version`
@@ -233,7 +277,10 @@ impl<'m> Runner<'m> {
         db: C,
         version: Version,
     ) -> impl Future<Output = Result<Report, Error>> + Send + use<'a, 'm, 'c, C> {
-        async move { crate::run::baseline(self, &mut db.connect().await?, version).await }
+        async move {
+            let op = Admin::Baseline(version);
+            engine::admin::run(self.cx(), &mut db.connect().await?, op).await
+        }
     }
 
     /// Records `version` as applied with its current content, without running it: for a
@@ -243,16 +290,25 @@ impl<'m> Runner<'m> {
         db: C,
         version: Version,
     ) -> impl Future<Output = Result<(), Error>> + Send + use<'a, 'm, 'c, C> {
-        async move { crate::run::force(self, &mut db.connect().await?, version).await }
+        async move {
+            let op = Admin::Force(version);
+            engine::admin::run(self.cx(), &mut db.connect().await?, op).await?;
+            Ok(())
+        }
     }
 
     /// Deletes the tracking row of `version`, so the next run applies it again from its first
-    /// statement: for a dirty migration whose partial effects were reverted by hand.
+    /// statement: for a dirty migration whose partial effects were reverted by hand. Refused
+    /// ([`Error::NotRecorded`]) when the row is not there.
     pub fn forget<'a, 'c, C: Connect<'c>>(
         &'a self,
         db: C,
         version: Version,
     ) -> impl Future<Output = Result<(), Error>> + Send + use<'a, 'm, 'c, C> {
-        async move { crate::run::forget(self, &mut db.connect().await?, version).await }
+        async move {
+            let op = Admin::Forget(version);
+            engine::admin::run(self.cx(), &mut db.connect().await?, op).await?;
+            Ok(())
+        }
     }
 }

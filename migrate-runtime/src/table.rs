@@ -2,48 +2,10 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::path::Path;
 
 use migrate_core::checksum::to_hex;
 
-use crate::error::Error;
-
-/// A migration's version: a non-negative integer that orders migrations.
-///
-/// The item form of `embed_migrations!` emits one `Version` constant per migration, so code
-/// that names a migration is checked by the compiler.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Version(i64);
-
-impl Version {
-    /// The version `value`.
-    pub const fn new(value: i64) -> Self {
-        Self(value)
-    }
-
-    /// The version as an integer.
-    pub const fn get(self) -> i64 {
-        self.0
-    }
-}
-
-impl fmt::Display for Version {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
-    }
-}
-
-impl From<Version> for i64 {
-    fn from(version: Version) -> i64 {
-        version.0
-    }
-}
-
-impl From<i64> for Version {
-    fn from(value: i64) -> Self {
-        Self(value)
-    }
-}
+pub use crate::version::Version;
 
 /// How a script runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -83,17 +45,14 @@ impl Script {
         }
     }
 
-    fn owned(s: &migrate_core::set::Script) -> Result<Self, Error> {
-        Ok(Self {
-            text: Cow::Owned(format!("{}{}", s.file, s.sql)),
-            line: s.line,
-            file_len: file_len(&s.file)?,
-            transaction: if s.no_transaction {
-                Transaction::Disabled
-            } else {
-                Transaction::Wrapped
-            },
-        })
+    /// A script read at run time (see `load`).
+    pub(crate) fn owned(text: String, line: u32, file_len: u16, transaction: Transaction) -> Self {
+        Self {
+            text: Cow::Owned(text),
+            line,
+            file_len,
+            transaction,
+        }
     }
 
     /// The SQL, as in the file (a goose or dbmate file's section), without a byte order mark.
@@ -129,20 +88,11 @@ impl fmt::Debug for Script {
     }
 }
 
-/// The length of a script's path as the table stores it.
-fn file_len(file: &str) -> Result<u16, Error> {
-    u16::try_from(file.len()).map_err(|_| {
-        Error::Refused(format!(
-            "{file}: the path is longer than 65535 bytes; move the migrations to a shorter path"
-        ))
-    })
-}
-
 /// One migration of the table.
 ///
 /// Its name is a range of the up script's path, which always holds it (the file name, or
-/// diesel's directory name), and its chain is not stored: [`Migrator::chain_of`] computes it
-/// from the checksums, [`Migrator::head_chain`] is the one the fast path needs.
+/// diesel's directory name), and its chain is not stored: the runtime computes it from the
+/// checksums; [`Migrator::head_chain`] is the one the fast path needs.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Migration {
     version: Version,
@@ -171,7 +121,7 @@ pub type Row = (
 
 impl Migration {
     const PLACEHOLDER: Self = Self {
-        version: Version(0),
+        version: Version::__checked(0),
         up: Script::embedded("", 0),
         down: None,
         checksum: [0; 32],
@@ -189,7 +139,7 @@ impl Migration {
         while i < N {
             let (version, name, up, up_text, down, down_text, checksum) = rows[i];
             let m = Self {
-                version: Version(version),
+                version: Version::__checked(version),
                 up: Script::embedded(up_text, up),
                 down: if down_text.is_empty() {
                     None
@@ -207,24 +157,23 @@ impl Migration {
         table
     }
 
-    fn owned(m: &migrate_core::set::Migration) -> Result<Self, Error> {
-        let up = Script::owned(&m.up)?;
-        // Not reached: a description comes from its file's name, and paths fit in u16.
-        let name = m.description_in_file().ok_or_else(|| {
-            Error::Refused(format!(
-                "{}: the description `{}` is not part of the path; report this as a bug",
-                m.up.file, m.description
-            ))
-        })?;
-        Ok(Self {
-            version: Version(m.version),
+    /// A migration read at run time (see `load`); the name is a range of the up script's
+    /// path.
+    pub(crate) fn owned(
+        version: Version,
+        up: Script,
+        down: Option<Script>,
+        checksum: [u8; 32],
+        name: std::ops::Range<u16>,
+    ) -> Self {
+        Self {
+            version,
             up,
-            down: m.down.as_ref().map(Script::owned).transpose()?,
-            checksum: m.checksum,
-            // Within the path, whose length `Script::owned` checked.
-            name_start: u16::try_from(name.start).unwrap_or(u16::MAX),
-            name_len: u16::try_from(name.len()).unwrap_or(0),
-        })
+            down,
+            checksum,
+            name_start: name.start,
+            name_len: name.end.saturating_sub(name.start),
+        }
     }
 
     /// Its version.
@@ -297,7 +246,7 @@ impl Amendment {
     #[doc(hidden)]
     pub const fn __new(version: i64, old: [u8; 32], new: [u8; 32]) -> Self {
         Self {
-            version: Version(version),
+            version: Version::__checked(version),
             old,
             new,
         }
@@ -348,38 +297,17 @@ impl Migrator {
         }
     }
 
-    /// Reads and checks a migrations directory at run time, through the same code that
-    /// `embed_migrations!` runs at compile time, so both give the same table.
-    ///
-    /// File paths in the table and in errors start with `dir` as given.
-    pub fn from_dir(dir: impl AsRef<Path>) -> Result<Self, Error> {
-        let dir = dir.as_ref();
-        let display = dir.to_string_lossy().replace('\\', "/");
-        let set = migrate_core::load(dir, &display, &migrate_core::Options::default())?;
-        Self::from_set(&set)
-    }
-
-    pub(crate) fn from_set(set: &migrate_core::MigrationSet) -> Result<Self, Error> {
-        let migrations = set
-            .migrations
-            .iter()
-            .map(Migration::owned)
-            .collect::<Result<Vec<_>, _>>()?;
-        let amendments = set
-            .lock
-            .iter()
-            .flat_map(|lock| &lock.amendments)
-            .map(|a| Amendment {
-                version: Version(a.version),
-                old: a.old,
-                new: a.new,
-            })
-            .collect::<Vec<_>>();
-        Ok(Self {
+    /// A set read at run time (see `load`).
+    pub(crate) fn owned(
+        migrations: Vec<Migration>,
+        amendments: Vec<Amendment>,
+        head_chain: [u8; 32],
+    ) -> Self {
+        Self {
             migrations: Cow::Owned(migrations),
             amendments: Cow::Owned(amendments),
-            head_chain: set.head(),
-        })
+            head_chain,
+        }
     }
 
     /// The migrations, in version order.
@@ -401,7 +329,9 @@ impl Migrator {
     }
 
     /// The hash chain over the migrations up to and including `version` (see the README),
-    /// computed from their checksums: one SHA-256 per migration up to it.
+    /// computed from their checksums: one SHA-256 per migration up to it. The runtime's
+    /// plumbing, public for the tests that compare the table with the directory.
+    #[doc(hidden)]
     pub fn chain_of(&self, version: Version) -> Option<[u8; 32]> {
         let index = self.index(version)?;
         if index + 1 == self.migrations.len() {
@@ -427,7 +357,8 @@ impl Migrator {
 
     /// Whether a database that recorded `applied` for migration `m` may take its current
     /// checksum: the lock's amendments lead from one to the other.
-    pub fn is_amended(&self, m: &Migration, applied: &[u8]) -> bool {
+    #[cfg_attr(not(feature = "_db"), allow(dead_code))]
+    pub(crate) fn is_amended(&self, m: &Migration, applied: &[u8]) -> bool {
         let mut checksum = applied;
         // Each step follows one amendment; a chain longer than the list would be a cycle.
         for _ in 0..self.amendments.len() {

@@ -27,17 +27,19 @@ use tokio::process::{Child, ChildStdout};
 
 #[path = "dir.rs"]
 mod dir;
-#[cfg(feature = "mysql")]
-#[path = "mariadb.rs"]
-mod mariadb;
 #[cfg(feature = "postgres")]
-#[path = "postgres.rs"]
-mod postgres;
+#[path = "servers.rs"]
+mod servers;
 
 pub use dir::Dir;
 
 /// The default tracking table.
 pub const TRACKING: &str = "_migrations";
+
+/// The version `n`, which a test knows is one.
+pub fn v(n: i64) -> migrate::Version {
+    migrate::Version::new(n).unwrap_or_else(|| panic!("{n} is not a version"))
+}
 
 /// The versions a run applied or undid, in order.
 pub fn versions(report: &Report) -> Vec<i64> {
@@ -136,12 +138,14 @@ pub trait Db {
     }
 }
 
-/// The advisory lock key the PostgreSQL driver derives from a tracking table's name.
-fn lock_key(table: &str) -> i64 {
-    let digest = migrate_core::checksum::checksum(&format!("migrate lock {table}"));
-    let mut bytes = [0u8; 8];
-    bytes.copy_from_slice(&digest[..8]);
-    i64::from_be_bytes(bytes)
+/// Takes the session lock of the default tracking table on `conn`, through the driver's own
+/// code, as another instance would; it is held until `conn` closes.
+async fn hold_session_lock<DB: Driver>(conn: &mut DB::Connection) {
+    use migrate::__private::runtime::Table;
+    let table = Table::new::<DB>(TRACKING, None).expect("the tracking table");
+    let table = table.resolve::<DB>(conn).await.expect("resolve");
+    let lock = DB::try_lock(conn, &table).await.expect("try_lock");
+    assert!(lock.is_some(), "the lock was not free");
 }
 
 #[cfg(feature = "postgres")]
@@ -155,8 +159,8 @@ mod pg {
     use migrate::sqlx::postgres::{PgConnection, PgPool, Postgres};
     use migrate::sqlx::{self, AssertSqlSafe, Connection as _, Row as _};
 
-    use super::postgres::TempCluster;
-    use super::{connect, lock_key, Db, Held, TRACKING};
+    use super::servers::TempCluster;
+    use super::{connect, hold_session_lock, Db, Held};
 
     /// The cluster of this test binary, started on first use; `None` when PostgreSQL is
     /// missing outside CI. Never dropped: the harness's watchdog stops it when the process ends.
@@ -242,11 +246,7 @@ mod pg {
                 .fetch_one(&mut conn)
                 .await
                 .expect("pg_backend_pid");
-            let sql = format!("SELECT pg_advisory_lock({})", lock_key(TRACKING));
-            sqlx::raw_sql(AssertSqlSafe(sql))
-                .execute(&mut conn)
-                .await
-                .expect("pg_advisory_lock");
+            hold_session_lock::<Postgres>(&mut conn).await;
             Held {
                 _guard: Box::new(conn),
                 id: format!("pid {pid}"),
@@ -375,13 +375,15 @@ mod maria {
     use migrate::sqlx::mysql::{MySql, MySqlConnection, MySqlPool};
     use migrate::sqlx::{self, AssertSqlSafe, Connection as _, Row as _};
 
-    use super::mariadb::TempMariaDb;
-    use super::{connect, lock_key, Db, Held, TRACKING};
+    use migrate::testing::TempMariaDb;
+
+    use super::{connect, hold_session_lock, servers, Db, Held};
 
     /// The server of this test binary, started on first use; `None` when MariaDB is missing
-    /// outside CI. Never dropped: the harness's watchdog kills it when the process ends.
+    /// outside CI. Never dropped: its watchdog kills it when the process ends.
     pub fn server() -> Option<&'static TempMariaDb> {
-        static SERVER: LazyLock<Option<TempMariaDb>> = LazyLock::new(TempMariaDb::start);
+        static SERVER: LazyLock<Option<TempMariaDb>> =
+            LazyLock::new(|| servers::available(TempMariaDb::start()));
         SERVER.as_ref()
     }
 
@@ -455,17 +457,7 @@ mod maria {
                 .fetch_one(&mut conn)
                 .await
                 .expect("CONNECTION_ID");
-            // The driver's lock name for an unqualified tracking table.
-            let sql = format!(
-                "SELECT CAST(GET_LOCK(CONCAT('migrate:', LEFT(SHA2(CONCAT(COALESCE(DATABASE(), ''), ':{:016x}'), 256), 56)), 0) AS SIGNED)",
-                lock_key(TRACKING)
-            );
-            let got: i64 = sqlx::raw_sql(AssertSqlSafe(sql))
-                .fetch_one(&mut conn)
-                .await
-                .and_then(|row| row.try_get(0))
-                .expect("GET_LOCK");
-            assert_eq!(got, 1, "GET_LOCK");
+            hold_session_lock::<MySql>(&mut conn).await;
             Held {
                 _guard: Box::new(conn),
                 id: format!("connection id {id}"),

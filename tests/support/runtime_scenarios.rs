@@ -7,9 +7,9 @@
 
 use std::time::{Duration, Instant};
 
-use migrate::{Error, Migrator, State, Transaction, Version};
+use migrate::{Error, Migrator, State, Transaction};
 
-use crate::runtime::{hex, states, versions, Db, Dir, Says, TRACKING};
+use crate::runtime::{hex, states, v, versions, Db, Dir, Says, TRACKING};
 
 /// 1 and 2 reversible, 3 irreversible, 4 no-transaction with a down script.
 pub static BASIC: Migrator = migrate::embed_migrations!("tests/fixtures/runtime/basic");
@@ -24,10 +24,6 @@ static LATE: Migrator = migrate::embed_migrations!("tests/fixtures/runtime/out-o
 
 const A: State = State::Applied;
 const P: State = State::Pending;
-
-fn v(n: i64) -> Version {
-    Version::new(n)
-}
 
 /// One `#[tokio::test]` per scenario below that takes nothing but a database, on the database
 /// `$fresh(test name)` makes: `None` (a server missing outside CI) skips the test.
@@ -98,8 +94,19 @@ pub async fn apply_then_noop<D: Db>(db: &D) {
         let m = BASIC.get(line.version).expect("a known version");
         assert_eq!(line.file.as_deref(), Some(m.up().file()));
         assert_eq!(line.name, m.name());
-        let at = line.applied_at.as_deref().unwrap_or_default();
-        assert!(at.starts_with("20") && at.len() >= 19, "applied_at {at:?}");
+        let at = line.applied_at.map(|t| t.to_string()).unwrap_or_default();
+        assert!(
+            at.starts_with("20") && at.ends_with('Z'),
+            "applied_at {at:?}"
+        );
+        let age = std::time::SystemTime::now().duration_since(
+            line.applied_at
+                .map_or(std::time::UNIX_EPOCH, |t| t.to_system_time()),
+        );
+        assert!(
+            age.is_ok_and(|a| a < std::time::Duration::from_secs(600)),
+            "applied_at {at:?} is not now"
+        );
         assert!(line.duration.is_some(), "{line:?}");
     }
     assert!(BASIC.plan(db.pool()).await.expect("plan").is_empty());
@@ -239,10 +246,8 @@ pub async fn baseline<D: Db>(db: &D) {
     assert_eq!(states(&status), [(1, A), (2, A), (3, A), (4, P)]);
 
     let err = BASIC.runner().baseline(db.pool(), v(3)).await.unwrap_err();
-    assert!(
-        matches!(&err, Error::Refused(message) if message.contains("already records 3 migrations")),
-        "{err}"
-    );
+    assert!(matches!(&err, Error::NotEmpty { rows: 3, .. }), "{err}");
+    err.assert_says(["already records 3 migration(s)"]);
     let err = BASIC.runner().baseline(db.pool(), v(7)).await.unwrap_err();
     assert!(matches!(err, Error::UnknownVersion { .. }), "{err}");
 
@@ -340,7 +345,7 @@ pub async fn forget<D: Db>(db: &D) {
 /// missing.
 pub async fn undo<D: Db>(db: &D) {
     BASIC.run(db.pool()).await.expect("run");
-    let err = BASIC.undo(db.pool(), Some(v(1))).await.unwrap_err();
+    let err = BASIC.undo_to(db.pool(), v(1)).await.unwrap_err();
     assert!(
         matches!(&err, Error::Irreversible { version, file } if *version == v(3) && file.ends_with("basic/3_create_c.sql")),
         "{err}"
@@ -354,13 +359,13 @@ pub async fn undo<D: Db>(db: &D) {
         );
     }
 
-    let report = BASIC.undo(db.pool(), Some(v(3))).await.expect("undo to 3");
+    let report = BASIC.undo_to(db.pool(), v(3)).await.expect("undo to 3");
     assert_eq!(versions(&report), [4]);
     assert!(!db.has_table("d").await && !db.has_table("e").await);
     assert!(db.has_table("c").await);
     let status = BASIC.status(db.pool()).await.expect("status");
     assert_eq!(states(&status), [(1, A), (2, A), (3, A), (4, P)]);
-    let none = BASIC.undo(db.pool(), Some(v(3))).await.expect("undo to 3");
+    let none = BASIC.undo_to(db.pool(), v(3)).await.expect("undo to 3");
     assert!(none.migrations.is_empty(), "{none:?}");
     // The down script undid exactly what the up did: it applies again.
     assert_eq!(versions(&BASIC.run(db.pool()).await.expect("run")), [4]);
@@ -386,7 +391,7 @@ pub async fn undo<D: Db>(db: &D) {
         versions(&runner.run(db.pool()).await.expect("run")),
         [1, 2, 3]
     );
-    let report = runner.undo(db.pool(), None).await.expect("undo all");
+    let report = runner.undo_all(db.pool()).await.expect("undo all");
     assert_eq!(versions(&report), [3, 2, 1]);
     for table in ["x", "y", "z"] {
         assert!(!db.has_table(table).await, "{table} left");
@@ -490,10 +495,8 @@ pub async fn atomic<D: Db>(db: &D) {
         .await
         .unwrap_err();
     if !D::TRANSACTIONAL_DDL {
-        assert!(
-            matches!(&err, Error::Refused(m) if m.contains("atomic mode is not possible")),
-            "{err}"
-        );
+        assert!(matches!(&err, Error::AtomicUnsupported { .. }), "{err}");
+        err.assert_says(["atomic mode is not possible"]);
         assert!(!db.has_table("a").await);
         assert_eq!(db.tracked().await, 0);
         return;
@@ -531,9 +534,10 @@ pub async fn atomic<D: Db>(db: &D) {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Refused(m) if m.contains("5_e.sql") && m.contains("no-transaction")),
+        matches!(&err, Error::AtomicNoTransaction { version, file } if *version == v(5) && file.ends_with("5_e.sql")),
         "{err}"
     );
+    err.assert_says(["no-transaction"]);
     assert!(!db.has_table("d").await, "atomic ran 4 before refusing 5");
     assert_eq!(db.tracked().await, 3);
 }
@@ -763,7 +767,7 @@ pub async fn edited_file<D: Db>(db: &D) {
 
 /// A failing statement below comments: returns the error's line and column, having checked
 /// the rest, in a transaction (`wrapped`) or not.
-pub async fn failing_statement<D: Db>(db: &D, wrapped: bool) -> (u32, u32) {
+pub async fn failing_statement<D: Db>(db: &D, wrapped: bool) -> (Option<u32>, Option<u32>) {
     let directive = if wrapped {
         "-- a comment\n"
     } else {
@@ -779,21 +783,30 @@ pub async fn failing_statement<D: Db>(db: &D, wrapped: bool) -> (u32, u32) {
         file,
         line,
         column,
-        message,
+        source,
         statement,
         ..
     } = &err
     else {
         panic!("expected Failed: {err}");
     };
+    let message = source.to_string();
     assert_eq!(
         (version.get(), file.as_str()),
         (1, dir.shown("1_bad.sql").as_str())
     );
     assert!(message.contains("no_such_table"), "{message}");
     let text = err.to_string();
-    let at = format!("migration 1 failed at {file}:{line}:{column}: {message}");
+    let at = match (line, column) {
+        (Some(line), Some(column)) => format!("migration 1 failed at {file}:{line}:{column}\n"),
+        (Some(line), None) => format!("migration 1 failed at {file}:{line}\n"),
+        _ => panic!("no line in {text}"),
+    };
     assert!(text.starts_with(&at), "{text}");
+    assert!(
+        std::error::Error::source(&err).is_some_and(|s| s.to_string() == message),
+        "the database's error is the source"
+    );
     if wrapped && D::TRANSACTIONAL_DDL {
         assert_eq!(*statement, None);
         assert!(text.contains("nothing of it was applied"), "{text}");
@@ -822,7 +835,7 @@ pub async fn dirty_edges<D: Db>(db: &D) {
         matches!(
             err,
             Error::Failed {
-                line: 2,
+                line: Some(2),
                 statement: Some((0, 2)),
                 ..
             }

@@ -106,6 +106,11 @@ pub async fn run(
     result
 }
 
+/// A version from the command line (the parser let only non-negative numbers through).
+fn version_of(value: i64) -> Result<Version, Failure> {
+    Version::new(value).ok_or_else(|| Failure::usage(migrate::NegativeVersion(value).to_string()))
+}
+
 /// A connection the runtime can migrate through.
 trait Conn: Send {
     /// The runtime's handle on it.
@@ -130,7 +135,7 @@ async fn on(conn: &mut impl Conn, cx: &Context<'_>, op: Op<'_>) -> Result<u8, Fa
         Op::Baseline(version) => {
             let report = cx
                 .runner()
-                .baseline(conn.db(), Version::new(version))
+                .baseline(conn.db(), version_of(version)?)
                 .await?;
             cx.out.line(format!(
                 "baseline: recorded {} migration(s) up to {version} as applied, without running them",
@@ -139,26 +144,14 @@ async fn on(conn: &mut impl Conn, cx: &Context<'_>, op: Op<'_>) -> Result<u8, Fa
             Ok(exit::OK)
         }
         Op::Force(version) => {
-            cx.runner().force(conn.db(), Version::new(version)).await?;
+            cx.runner().force(conn.db(), version_of(version)?).await?;
             cx.out.line(format!(
                 "forced: migration {version} is recorded as applied with its current content, without running it"
             ));
             Ok(exit::OK)
         }
         Op::Forget(version) => {
-            let recorded = cx
-                .runner()
-                .status(conn.db())
-                .await?
-                .into_iter()
-                .any(|s| s.version.get() == version && s.state != State::Pending);
-            if !recorded {
-                return Err(Failure::error(format!(
-                    "migration {version} has no tracking row in {}: there is nothing to forget",
-                    cx.settings.table
-                )));
-            }
-            cx.runner().forget(conn.db(), Version::new(version)).await?;
+            cx.runner().forget(conn.db(), version_of(version)?).await?;
             cx.out.line(format!(
                 "forgot migration {version}: its tracking row is gone; the next `migrate up` runs it from its first statement"
             ));
@@ -205,7 +198,7 @@ fn status_json(migrator: &Migrator, list: &[MigrationStatus]) -> String {
                 "name": s.name,
                 "file": s.file,
                 "state": state_name(&s.state),
-                "applied_at": s.applied_at,
+                "applied_at": s.applied_at.map(|t| t.to_string()),
                 "duration_ms": millis(s.duration),
             });
             match &s.state {
@@ -248,7 +241,10 @@ fn print_status(cx: &Context<'_>, list: &[MigrationStatus]) {
                 (s.version.to_string(), None),
                 (s.name.clone(), None),
                 (s.state.to_string(), Some(color)),
-                (s.applied_at.clone().unwrap_or_default(), Some(Color::Dim)),
+                (
+                    s.applied_at.map(|t| t.to_string()).unwrap_or_default(),
+                    Some(Color::Dim),
+                ),
                 (
                     millis(s.duration).map_or(String::new(), |ms| format!("{ms} ms")),
                     Some(Color::Dim),
@@ -303,11 +299,9 @@ async fn up(conn: &mut impl Conn, cx: &Context<'_>, args: &cli::Up) -> Result<u8
         .allow_missing(args.allow_missing)
         .allow_out_of_order(args.allow_out_of_order);
     if let Some(to) = args.to {
-        if cx.migrator.get(Version::new(to)).is_none() {
-            return Err(migrate::Error::UnknownVersion {
-                version: Version::new(to),
-            }
-            .into());
+        let version = version_of(to)?;
+        if cx.migrator.get(version).is_none() {
+            return Err(migrate::Error::UnknownVersion { version }.into());
         }
     }
     let steps: Vec<migrate::Step> = runner
@@ -404,6 +398,18 @@ fn dry_run(cx: &Context<'_>, steps: &[migrate::Step]) {
 
 // --------------------------------------------------------------------------- down, redo
 
+/// Undoes what is newer than `target`, or everything.
+async fn undo(
+    conn: &mut impl Conn,
+    cx: &Context<'_>,
+    target: Option<Version>,
+) -> Result<Report, Failure> {
+    Ok(match target {
+        Some(target) => cx.runner().undo_to(conn.db(), target).await?,
+        None => cx.runner().undo_all(conn.db()).await?,
+    })
+}
+
 /// Applied versions of the set, oldest first (missing ones are the runtime's to report).
 async fn applied(conn: &mut impl Conn, cx: &Context<'_>) -> Result<Vec<Version>, Failure> {
     let list = cx.runner().status(conn.db()).await?;
@@ -418,7 +424,7 @@ async fn down(conn: &mut impl Conn, cx: &Context<'_>, args: &cli::Down) -> Resul
     let target = if args.all {
         None
     } else if let Some(to) = args.to {
-        Some(Version::new(to))
+        Some(version_of(to)?)
     } else {
         let applied = applied(conn, cx).await?;
         if applied.is_empty() {
@@ -431,7 +437,7 @@ async fn down(conn: &mut impl Conn, cx: &Context<'_>, args: &cli::Down) -> Resul
             .checked_sub(count + 1)
             .and_then(|i| applied.get(i).copied())
     };
-    let report = cx.runner().undo(conn.db(), target).await?;
+    let report = undo(conn, cx, target).await?;
     for line in report_lines(cx.out, "undone", &report) {
         cx.out.line(line);
     }
@@ -450,7 +456,7 @@ async fn redo(conn: &mut impl Conn, cx: &Context<'_>) -> Result<u8, Failure> {
         .len()
         .checked_sub(2)
         .and_then(|i| applied.get(i).copied());
-    let undone = cx.runner().undo(conn.db(), target).await?;
+    let undone = undo(conn, cx, target).await?;
     for line in report_lines(cx.out, "undone", &undone) {
         cx.out.line(line);
     }

@@ -1,13 +1,18 @@
-//! What the algorithm needs from a database; one file per database implements it.
+//! What the engine needs from a database.
+//!
+//! The tracking table's SQL is written once, in [`tracking`], as literal SQL text sent with
+//! the simple protocol: no parameter markers to rewrite, and no named prepared statement left
+//! on a server connection (which a transaction pooler hands to other clients). Each database's
+//! file keeps only what truly differs: quoting and literals, column types, the lock primitive,
+//! where an error points, and whether a script can travel in one batch.
 
 use std::future::Future;
-use std::time::Duration;
 
 use migrate_core::split::Dialect;
-use sqlx::pool::PoolConnection;
-use sqlx::{Database, Pool};
+use sqlx::Database;
 
-use crate::error::Error;
+mod connect;
+pub mod tracking;
 
 #[cfg(feature = "mysql")]
 mod mysql;
@@ -16,82 +21,40 @@ mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
-/// The newest row of the tracking table: all the fast path reads. Its chain was written from
-/// the set that applied it and covers every version and checksum below it; rows edited by hand
-/// in the tracking table are found by the full validation of the next run that has work to do
-/// (and by `status`), not by the fast path, which stays one row whatever the history's length.
-#[derive(Debug)]
-pub enum Newest {
-    /// No tracking table yet.
-    NoTable,
-    /// The table is empty.
-    Empty,
-    /// The newest row.
-    Row {
-        version: i64,
-        chain: Vec<u8>,
-        success: bool,
-    },
+pub use connect::{Conn, Connect};
+pub(crate) use tracking::{Newest, Row, Table};
+
+pub(crate) mod sealed {
+    /// Only the databases of this crate are drivers.
+    pub trait Sealed {}
 }
 
-/// One row of the tracking table.
-#[derive(Clone, Debug, Default)]
-pub struct Row {
-    pub version: i64,
-    pub name: String,
-    pub checksum: Vec<u8>,
-    pub chain: Vec<u8>,
-    pub applied_at: String,
-    pub duration_ms: i64,
-    pub success: bool,
-    pub statements_done: i64,
-    pub error: Option<String>,
-}
-
-/// A change to the tracking table.
+/// The tracking table's column types on one database.
+#[doc(hidden)]
 #[derive(Clone, Copy, Debug)]
-pub enum Write<'a> {
-    /// A new row.
-    Insert {
-        version: i64,
-        name: &'a str,
-        checksum: &'a [u8; 32],
-        chain: &'a [u8; 32],
-        duration_ms: i64,
-        success: bool,
-    },
-    /// Progress of a script run statement by statement; `error` when it stopped on one.
-    Progress {
-        version: i64,
-        statements_done: i64,
-        error: Option<&'a str>,
-    },
-    /// A row becomes a successfully applied migration with this content.
-    Finish {
-        version: i64,
-        checksum: &'a [u8; 32],
-        chain: &'a [u8; 32],
-        duration_ms: i64,
-    },
-    /// The newest row takes the chain of the current set (after out-of-order or forced rows).
-    Reseal { version: i64, chain: &'a [u8; 32] },
-    /// A row goes.
-    Delete { version: i64 },
+pub struct Types {
+    /// A 64-bit integer (`version`, `duration_ms`).
+    pub bigint: &'static str,
+    /// A 32-bit integer (`statements_done`).
+    pub int: &'static str,
+    /// A short text (`name`).
+    pub name: &'static str,
+    /// A long text (`error`).
+    pub text: &'static str,
+    /// Bytes (`checksum`, `chain`).
+    pub bytes: &'static str,
+    /// A boolean.
+    pub boolean: &'static str,
+    /// The `applied_at` column's type and default: the database's clock, in UTC.
+    pub applied_at: &'static str,
+    /// An expression reading `applied_at` as microseconds since the Unix epoch (BIGINT).
+    pub applied_at_micros: &'static str,
 }
 
-/// The tracking table's name, quoted for one database.
-#[derive(Clone, Debug)]
-pub struct Table {
-    /// The qualified name, quoted: what goes into SQL text.
-    pub sql: String,
-    /// The qualified name, unquoted: what the lock is keyed on.
-    pub key: String,
-    /// Whether a schema was given (else the table is in the connection's current one).
-    pub qualified: bool,
-}
-
-/// A database the runtime can migrate.
-pub trait Driver: Database + Sized {
+/// A database the runtime can migrate: PostgreSQL, SQLite, MySQL/MariaDB.
+///
+/// Sealed; its items are the runtime's plumbing (public for `migrate::testing`), not an API.
+pub trait Driver: Database + Sized + sealed::Sealed {
     #[doc(hidden)]
     const NAME: &'static str;
     #[doc(hidden)]
@@ -99,32 +62,62 @@ pub trait Driver: Database + Sized {
     /// Whether DDL can run inside a transaction (not on MySQL, where DDL commits).
     #[doc(hidden)]
     const TRANSACTIONAL_DDL: bool;
-    /// Whether the lock belongs to the connection's session, so that a pooled connection
-    /// must not go back to the pool while it may hold it.
+    /// Whether the session lock belongs to the connection, so that a pooled connection must
+    /// not go back to the pool while it may hold it.
     #[doc(hidden)]
     const SESSION_LOCK: bool;
-    /// What holds the lock until it is released.
+    /// Whether a transactional script, its tracking row and the commit may go in one batch
+    /// (one round trip). Where they may not, the script runs statement by statement inside
+    /// its transaction, so that a failure is placed without running anything twice.
+    #[doc(hidden)]
+    const BATCH: bool;
+    /// With [`Driver::BATCH`]: SQL for the milliseconds the batch has taken so far.
+    #[doc(hidden)]
+    const BATCH_ELAPSED_MS: &'static str = "0";
+    #[doc(hidden)]
+    const TYPES: Types;
+    /// What holds the session lock until it is released.
     #[doc(hidden)]
     type Lock: Send;
 
+    /// `identifier` quoted, its quote characters doubled.
     #[doc(hidden)]
     fn quote(identifier: &str) -> String;
 
+    /// `text` as a string literal that reads the same whatever the session's settings.
     #[doc(hidden)]
-    fn create_table_sql(table: &str) -> String;
+    fn text_literal(text: &str) -> String;
 
+    /// `bytes` as a binary literal.
     #[doc(hidden)]
-    fn newest<'a>(
+    fn bytes_literal(bytes: &[u8]) -> String;
+
+    /// Whether `error` says the table (or its schema) does not exist.
+    #[doc(hidden)]
+    fn is_undefined_table(error: &sqlx::Error) -> bool;
+
+    /// The schema (PostgreSQL) or database (MySQL) that an unqualified `table` resolves to
+    /// on this connection; `None` where names are not qualified (SQLite).
+    #[doc(hidden)]
+    fn resolve_schema<'a>(
+        conn: &'a mut Self::Connection,
+        table: &'a str,
+    ) -> impl Future<Output = Result<Option<String>, sqlx::Error>> + Send + 'a;
+
+    /// Takes the session lock of `table` if it is free, at once; `None` when another
+    /// session holds it.
+    #[doc(hidden)]
+    fn try_lock<'a>(
         conn: &'a mut Self::Connection,
         table: &'a Table,
-    ) -> impl Future<Output = Result<Newest, sqlx::Error>> + Send + 'a;
+    ) -> impl Future<Output = Result<Option<Self::Lock>, crate::Error>> + Send + 'a;
 
+    /// Who holds the session lock of `table`, for the log and the timeout error.
     #[doc(hidden)]
-    fn lock<'a>(
+    fn holder<'a>(
         conn: &'a mut Self::Connection,
         table: &'a Table,
-        timeout: Duration,
-    ) -> impl Future<Output = Result<Self::Lock, Error>> + Send + 'a;
+    ) -> impl Future<Output = Option<String>> + Send + 'a;
 
     #[doc(hidden)]
     fn unlock<'a>(
@@ -133,40 +126,44 @@ pub trait Driver: Database + Sized {
         lock: Self::Lock,
     ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'a;
 
-    /// Runs SQL text as it is (several statements allowed where the database allows them).
+    /// Runs SQL text as it is (several statements where the database allows them) and
+    /// returns the rows it changed.
     #[doc(hidden)]
     fn exec<'a>(
         conn: &'a mut Self::Connection,
         sql: &'a str,
-    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'a;
+    ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send + 'a;
 
+    /// Runs SQL text of several statements; on an error, also how many of them completed
+    /// before it (the database reports each one), which places the failing statement when
+    /// the database gives no position.
     #[doc(hidden)]
-    fn history<'a>(
+    fn exec_counted<'a>(
         conn: &'a mut Self::Connection,
-        table: &'a Table,
+        sql: &'a str,
+    ) -> impl Future<Output = Result<(), (usize, sqlx::Error)>> + Send + 'a;
+
+    /// The rows of a query that selects the tracking table's columns (see
+    /// [`tracking::history_sql`]).
+    #[doc(hidden)]
+    fn fetch_rows<'a>(
+        conn: &'a mut Self::Connection,
+        sql: &'a str,
     ) -> impl Future<Output = Result<Vec<Row>, sqlx::Error>> + Send + 'a;
 
+    /// The first row of a query that selects `(BIGINT, bytes, BOOLEAN)`.
     #[doc(hidden)]
-    fn write<'a>(
+    fn fetch_newest<'a>(
         conn: &'a mut Self::Connection,
-        table: &'a Table,
-        write: Write<'a>,
-    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'a;
+        sql: &'a str,
+    ) -> impl Future<Output = Result<Option<(i64, Vec<u8>, bool)>, sqlx::Error>> + Send + 'a;
 
-    /// The tracking row of a transactional migration as literal SQL, so that the script, the
-    /// row and the commit go in one round trip (see `BATCH_BEGIN`); `None` where the database
-    /// has no transactional DDL. `duration_ms` is measured by the database.
+    /// The first column of every row of a query that selects one text column.
     #[doc(hidden)]
-    fn insert_sql(
-        table: &Table,
-        version: i64,
-        name: &str,
-        checksum: &[u8; 32],
-        chain: &[u8; 32],
-    ) -> Option<String> {
-        let _ = (table, version, name, checksum, chain);
-        None
-    }
+    fn fetch_texts<'a>(
+        conn: &'a mut Self::Connection,
+        sql: &'a str,
+    ) -> impl Future<Output = Result<Vec<Option<String>>, sqlx::Error>> + Send + 'a;
 
     /// Where in the SQL text sent the error points, in characters from 0, when the database
     /// says (PostgreSQL does).
@@ -184,108 +181,40 @@ pub trait Driver: Database + Sized {
     }
 }
 
-/// A connection for one operation: from a pool, or borrowed from the caller.
-#[doc(hidden)]
-pub enum Conn<'c, DB: Database> {
-    Pooled(PoolConnection<DB>),
-    Borrowed(&'c mut DB::Connection),
-}
-
-impl<DB: Database> Conn<'_, DB> {
-    pub fn get(&mut self) -> &mut DB::Connection {
-        match self {
-            Conn::Pooled(c) => c,
-            Conn::Borrowed(c) => c,
+/// The driver items that are the same code on every database but must be written against
+/// its concrete connection type (sqlx's executor bounds do not carry through generics).
+macro_rules! same_on_every_database {
+    ($conn:ty) => {
+        async fn exec(conn: &mut $conn, sql: &str) -> Result<u64, sqlx::Error> {
+            let done = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(conn)
+                .await?;
+            Ok(done.rows_affected())
         }
-    }
 
-    /// A pooled connection that may hold a session lock is closed rather than returned, so a
-    /// run dropped mid-way (a cancelled future) cannot leave the lock with an idle connection.
-    pub(crate) fn close_on_drop(&mut self) {
-        if let Conn::Pooled(c) = self {
-            c.close_on_drop();
-        }
-    }
-}
-
-/// What the runtime accepts as a database: `&Pool<DB>`, `&mut PoolConnection<DB>` or a
-/// `&mut` connection (`PgConnection`, `SqliteConnection`, `MySqlConnection`).
-pub trait Connect<'c>: Send {
-    /// The database.
-    type Database: Driver;
-
-    #[doc(hidden)]
-    fn connect(self) -> impl Future<Output = Result<Conn<'c, Self::Database>, sqlx::Error>> + Send;
-}
-
-impl<'c, DB: Driver> Connect<'c> for &'c Pool<DB> {
-    type Database = DB;
-
-    async fn connect(self) -> Result<Conn<'c, DB>, sqlx::Error> {
-        Ok(Conn::Pooled(self.acquire().await?))
-    }
-}
-
-impl<'c, DB: Driver> Connect<'c> for &'c mut PoolConnection<DB> {
-    type Database = DB;
-
-    async fn connect(self) -> Result<Conn<'c, DB>, sqlx::Error> {
-        Ok(Conn::Borrowed(&mut **self))
-    }
-}
-
-/// `impl Connect for &mut <the driver's connection>`.
-macro_rules! connect_borrowed {
-    ($db:ty, $conn:ty) => {
-        impl<'c> $crate::driver::Connect<'c> for &'c mut $conn {
-            type Database = $db;
-
-            async fn connect(self) -> Result<$crate::driver::Conn<'c, $db>, sqlx::Error> {
-                Ok($crate::driver::Conn::Borrowed(self))
-            }
-        }
-    };
-}
-pub(crate) use connect_borrowed;
-
-/// What a batch sends before a migration's script; error positions in the batch are shifted
-/// by its length (ASCII, so bytes and characters agree).
-pub(crate) const BATCH_BEGIN: &str = "BEGIN;\n";
-
-/// Parameters as PostgreSQL writes them (`$1`), rewritten for a database that writes them
-/// otherwise: `?1` (SQLite) or `?` (MySQL, in order).
-pub(crate) fn params(sql: &str, numbered: bool) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
-            out.push('?');
-            while let Some(d) = chars.next_if(char::is_ascii_digit) {
-                if numbered {
-                    out.push(d);
+        async fn exec_counted(conn: &mut $conn, sql: &str) -> Result<(), (usize, sqlx::Error)> {
+            let mut results = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute_many(conn);
+            let mut completed = 0;
+            while let Some(result) =
+                std::future::poll_fn(|cx| futures_core::Stream::poll_next(results.as_mut(), cx))
+                    .await
+            {
+                match result {
+                    Ok(_) => completed += 1,
+                    Err(e) => return Err((completed, e)),
                 }
             }
-        } else {
-            out.push(c);
+            Ok(())
         }
-    }
-    out
-}
 
-/// The tracking table's reads and writes: the same on every database but for how a query
-/// writes its parameters (`$params` rewrites PostgreSQL's `$1`) and reads `applied_at` as text.
-macro_rules! tracking_queries {
-    ($conn:ty, $params:expr, $applied_at:literal) => {
-        async fn history(
+        async fn fetch_rows(
             conn: &mut $conn,
-            table: &$crate::driver::Table,
+            sql: &str,
         ) -> Result<Vec<$crate::driver::Row>, sqlx::Error> {
             use sqlx::Row as _;
-            let sql = format!(
-                "SELECT version, name, checksum, chain, {}, duration_ms, success, statements_done, error FROM {} ORDER BY version",
-                $applied_at, table.sql
-            );
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(conn).await?;
+            let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .fetch_all(conn)
+                .await?;
             rows.iter()
                 .map(|r| {
                     Ok($crate::driver::Row {
@@ -293,7 +222,7 @@ macro_rules! tracking_queries {
                         name: r.try_get(1)?,
                         checksum: r.try_get(2)?,
                         chain: r.try_get(3)?,
-                        applied_at: r.try_get(4)?,
+                        applied_at_micros: r.try_get(4)?,
                         duration_ms: r.try_get(5)?,
                         success: r.try_get(6)?,
                         statements_done: i64::from(r.try_get::<i32, _>(7)?),
@@ -303,51 +232,33 @@ macro_rules! tracking_queries {
                 .collect()
         }
 
-        async fn write(
+        async fn fetch_newest(
             conn: &mut $conn,
-            table: &$crate::driver::Table,
-            write: $crate::driver::Write<'_>,
-        ) -> Result<(), sqlx::Error> {
-            use $crate::driver::Write;
-            let t = &table.sql;
-            let sql = |text: String| sqlx::AssertSqlSafe(($params)(&text));
-            let query = match write {
-                Write::Insert { version, name, checksum, chain, duration_ms, success } => sqlx::query(sql(format!(
-                    "INSERT INTO {t} (version, name, checksum, chain, duration_ms, success) VALUES ($1, $2, $3, $4, $5, $6)"
-                )))
-                .bind(version)
-                .bind(name.to_owned())
-                .bind(checksum.to_vec())
-                .bind(chain.to_vec())
-                .bind(duration_ms)
-                .bind(success),
-                Write::Progress { version, statements_done, error } => {
-                    sqlx::query(sql(format!("UPDATE {t} SET statements_done = $1, error = $2 WHERE version = $3")))
-                        .bind(i32::try_from(statements_done).unwrap_or(i32::MAX))
-                        .bind(error.map(str::to_owned))
-                        .bind(version)
-                }
-                Write::Finish { version, checksum, chain, duration_ms } => sqlx::query(sql(format!(
-                    "UPDATE {t} SET success = TRUE, error = NULL, checksum = $1, chain = $2, duration_ms = $3 WHERE version = $4"
-                )))
-                .bind(checksum.to_vec())
-                .bind(chain.to_vec())
-                .bind(duration_ms)
-                .bind(version),
-                Write::Reseal { version, chain } => {
-                    sqlx::query(sql(format!("UPDATE {t} SET chain = $1 WHERE version = $2")))
-                        .bind(chain.to_vec())
-                        .bind(version)
-                }
-                Write::Delete { version } => {
-                    sqlx::query(sql(format!("DELETE FROM {t} WHERE version = $1"))).bind(version)
-                }
-            };
-            query.execute(conn).await.map(drop)
+            sql: &str,
+        ) -> Result<Option<(i64, Vec<u8>, bool)>, sqlx::Error> {
+            use sqlx::Row as _;
+            match sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .fetch_optional(conn)
+                .await?
+            {
+                Some(row) => Ok(Some((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))),
+                None => Ok(None),
+            }
+        }
+
+        async fn fetch_texts(
+            conn: &mut $conn,
+            sql: &str,
+        ) -> Result<Vec<Option<String>>, sqlx::Error> {
+            use sqlx::Row as _;
+            let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .fetch_all(conn)
+                .await?;
+            rows.iter().map(|r| r.try_get(0)).collect()
         }
     };
 }
-pub(crate) use tracking_queries;
+pub(crate) use same_on_every_database;
 
 /// Quotes an identifier with `quote`, doubling the quote inside it.
 pub(crate) fn quote_with(identifier: &str, quote: char) -> String {
@@ -363,23 +274,9 @@ pub(crate) fn quote_with(identifier: &str, quote: char) -> String {
     out
 }
 
-/// A row's version, the chain its content and the rows below give (`None` when a checksum
-/// is not 32 bytes, which nothing can link), and the chain it carries.
-pub(crate) type Link<'a> = (i64, Option<[u8; 32]>, &'a [u8]);
-
-/// The chain each row should carry, computed from the rows themselves in version order (see
-/// `migrate_core::checksum::chain`), next to the one it carries.
-pub(crate) fn links(rows: &[Row]) -> Vec<Link<'_>> {
-    let mut previous = Some(migrate_core::checksum::CHAIN_START);
-    rows.iter()
-        .map(|row| {
-            let expected = previous.zip(<[u8; 32]>::try_from(row.checksum.as_slice()).ok());
-            let expected =
-                expected.map(|(p, c)| migrate_core::checksum::chain(&p, row.version, &c));
-            previous = expected;
-            (row.version, expected, row.chain.as_slice())
-        })
-        .collect()
+/// Lower-case hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A 64-bit lock key from a name, the same in every process.
@@ -396,21 +293,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parameters_are_rewritten_per_database() {
-        let sql = "UPDATE t SET a = $1, b = '$x' WHERE version = $12";
-        assert_eq!(
-            params(sql, true),
-            "UPDATE t SET a = ?1, b = '$x' WHERE version = ?12"
-        );
-        assert_eq!(
-            params(sql, false),
-            "UPDATE t SET a = ?, b = '$x' WHERE version = ?"
-        );
-    }
-
-    #[test]
     fn identifiers_are_quoted_not_pasted() {
         assert_eq!(quote_with("we\"ird", '"'), "\"we\"\"ird\"");
         assert_eq!(quote_with("a`b", '`'), "`a``b`");
+        assert_eq!(quote_with("a$1", '"'), "\"a$1\"");
     }
 }

@@ -1,31 +1,33 @@
 //! MySQL and MariaDB: DDL commits on its own, so every migration runs statement by statement
-//! with progress recorded; the lock is `GET_LOCK` on a name derived from the database and the
-//! tracking table.
-
-use std::time::{Duration, Instant};
+//! with progress recorded; the session lock is `GET_LOCK` on a name derived from the tracking
+//! table's qualified name.
 
 use migrate_core::split::Dialect;
 use sqlx::mysql::{MySql, MySqlConnection, MySqlDatabaseError};
 use sqlx::{AssertSqlSafe, Row as _};
 
-use super::{connect_borrowed, lock_key, quote_with, tracking_queries, Driver, Newest, Table};
+use super::connect::connect_borrowed;
+use super::{hex, lock_key, quote_with, same_on_every_database, Driver, Table, Types};
 use crate::error::Error;
 
 connect_borrowed!(MySql, MySqlConnection);
 
-/// The lock's name: at most 64 characters, the same for every client of one tracking table.
-/// `GET_LOCK` is server-wide, so an unqualified table is told apart by the current database;
-/// a qualified one is the same table whatever database a client is connected to.
+impl super::sealed::Sealed for MySql {}
+
+/// The lock's name (at most 64 characters): `GET_LOCK` is server-wide, and the table's
+/// qualified name tells tracking tables apart.
 fn lock_name(table: &Table) -> String {
-    let database = if table.qualified {
-        "''"
-    } else {
-        "COALESCE(DATABASE(), '')"
-    };
-    format!(
-        "CONCAT('migrate:', LEFT(SHA2(CONCAT({database}, ':{:016x}'), 256), 56))",
-        lock_key(&table.key)
-    )
+    format!("'migrate:{:016x}'", lock_key(&table.key))
+}
+
+/// The server's error number, for errors from the server.
+pub(crate) fn error_number(e: &sqlx::Error) -> Option<u16> {
+    match e {
+        sqlx::Error::Database(db) => db
+            .try_downcast_ref::<MySqlDatabaseError>()
+            .map(MySqlDatabaseError::number),
+        _ => None,
+    }
 }
 
 impl Driver for MySql {
@@ -33,103 +35,69 @@ impl Driver for MySql {
     const DIALECT: Dialect = Dialect::MySql;
     const TRANSACTIONAL_DDL: bool = false;
     const SESSION_LOCK: bool = true;
+    const BATCH: bool = false;
+    const TYPES: Types = Types {
+        bigint: "BIGINT",
+        int: "INT",
+        name: "VARCHAR(255)",
+        text: "TEXT",
+        bytes: "VARBINARY(32)",
+        boolean: "BOOLEAN",
+        applied_at: "TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)",
+        applied_at_micros: "CAST(UNIX_TIMESTAMP(applied_at) * 1000000 AS SIGNED)",
+    };
     type Lock = ();
 
     fn quote(identifier: &str) -> String {
         quote_with(identifier, '`')
     }
 
-    fn create_table_sql(table: &str) -> String {
-        format!(
-            "CREATE TABLE IF NOT EXISTS {table} (\
-             version BIGINT NOT NULL PRIMARY KEY, \
-             name VARCHAR(255) NOT NULL, \
-             checksum VARBINARY(32) NOT NULL, \
-             chain VARBINARY(32) NOT NULL, \
-             applied_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), \
-             duration_ms BIGINT NOT NULL DEFAULT 0, \
-             success BOOLEAN NOT NULL, \
-             statements_done INT NOT NULL DEFAULT 0, \
-             error TEXT)"
-        )
+    fn text_literal(text: &str) -> String {
+        // hex reads the same whatever sql_mode says of backslashes
+        format!("CONVERT(X'{}' USING utf8mb4)", hex(text.as_bytes()))
     }
 
-    async fn newest(conn: &mut MySqlConnection, table: &Table) -> Result<Newest, sqlx::Error> {
-        let sql = format!(
-            "SELECT version, chain, success FROM {} ORDER BY version DESC LIMIT 1",
-            table.sql
-        );
-        match sqlx::raw_sql(AssertSqlSafe(sql)).fetch_optional(conn).await {
-            Ok(Some(row)) => Ok(Newest::Row {
-                version: row.try_get(0)?,
-                chain: row.try_get(1)?,
-                success: row.try_get(2)?,
-            }),
-            Ok(None) => Ok(Newest::Empty),
-            // ER_NO_SUCH_TABLE
-            Err(sqlx::Error::Database(db))
-                if db
-                    .try_downcast_ref::<MySqlDatabaseError>()
-                    .is_some_and(|e| e.number() == 1146) =>
-            {
-                Ok(Newest::NoTable)
-            }
-            Err(e) => Err(e),
-        }
+    fn bytes_literal(bytes: &[u8]) -> String {
+        format!("X'{}'", hex(bytes))
     }
 
-    async fn lock(
+    fn is_undefined_table(e: &sqlx::Error) -> bool {
+        // ER_NO_SUCH_TABLE, ER_BAD_DB_ERROR
+        matches!(error_number(e), Some(1146 | 1049))
+    }
+
+    async fn resolve_schema(
         conn: &mut MySqlConnection,
-        table: &Table,
-        timeout: Duration,
-    ) -> Result<(), Error> {
-        let name = lock_name(table);
-        let start = Instant::now();
-        let used = format!("SELECT CAST(IS_USED_LOCK({name}) AS SIGNED)");
-        let holder: Option<i64> = sqlx::raw_sql(AssertSqlSafe(used.clone()))
-            .fetch_one(&mut *conn)
-            .await?
-            .try_get(0)?;
-        if let Some(id) = holder {
-            tracing::info!(holder = %format!("connection id {id}"), table = %table.key, "waiting for the migration lock");
-        }
-        let seconds = timeout.as_secs_f64().ceil().max(0.0);
-        let sql = format!("SELECT CAST(GET_LOCK({name}, {seconds}) AS SIGNED)");
+        _table: &str,
+    ) -> Result<Option<String>, sqlx::Error> {
+        let row = sqlx::raw_sql("SELECT DATABASE()").fetch_one(conn).await?;
+        row.try_get(0)
+    }
+
+    async fn try_lock(conn: &mut MySqlConnection, table: &Table) -> Result<Option<()>, Error> {
+        let sql = format!("SELECT CAST(GET_LOCK({}, 0) AS SIGNED)", lock_name(table));
         let got: Option<i64> = sqlx::raw_sql(AssertSqlSafe(sql))
-            .fetch_one(&mut *conn)
+            .fetch_one(conn)
             .await?
             .try_get(0)?;
-        if got == Some(1) {
-            return Ok(());
-        }
-        let holder: Option<i64> = sqlx::raw_sql(AssertSqlSafe(used))
-            .fetch_one(&mut *conn)
-            .await?
-            .try_get(0)?;
-        Err(Error::LockTimeout {
-            waited: start.elapsed(),
-            holder: holder.map(|id| format!("connection id {id}")),
-        })
+        Ok((got == Some(1)).then_some(()))
+    }
+
+    async fn holder(conn: &mut MySqlConnection, table: &Table) -> Option<String> {
+        let sql = format!("SELECT CAST(IS_USED_LOCK({}) AS SIGNED)", lock_name(table));
+        let row = sqlx::raw_sql(AssertSqlSafe(sql))
+            .fetch_one(conn)
+            .await
+            .ok()?;
+        let id: Option<i64> = row.try_get(0).ok()?;
+        id.map(|id| format!("connection id {id}"))
     }
 
     async fn unlock(conn: &mut MySqlConnection, table: &Table, (): ()) -> Result<(), sqlx::Error> {
         let sql = format!("SELECT RELEASE_LOCK({})", lock_name(table));
-        sqlx::raw_sql(AssertSqlSafe(sql))
-            .execute(conn)
-            .await
-            .map(drop)
+        sqlx::raw_sql(AssertSqlSafe(sql)).execute(conn).await?;
+        Ok(())
     }
 
-    async fn exec(conn: &mut MySqlConnection, sql: &str) -> Result<(), sqlx::Error> {
-        sqlx::raw_sql(AssertSqlSafe(sql))
-            .execute(conn)
-            .await
-            .map(drop)
-    }
-
-    tracking_queries!(
-        MySqlConnection,
-        |sql: &str| super::params(sql, false),
-        "CAST(applied_at AS CHAR)"
-    );
+    same_on_every_database!(MySqlConnection);
 }

@@ -1,25 +1,23 @@
-//! SQLite: transactional DDL; the lock is an exclusive `flock` on a file beside the database,
-//! held across processes and released by the OS if the process dies.
+//! SQLite: transactional DDL, run statement by statement inside the transaction (in-process,
+//! so a batch saves nothing and a failure is placed without running anything twice); the lock
+//! is an exclusive `flock` on a file beside the database, held across processes and released
+//! by the OS if the process dies.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write as _};
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
 use migrate_core::split::Dialect;
 use sqlx::sqlite::{Sqlite, SqliteConnection};
-use sqlx::{AssertSqlSafe, Row as _};
+use sqlx::Row as _;
 
-use migrate_core::checksum::to_hex as hex;
-
-use super::{connect_borrowed, quote_with, tracking_queries, Driver, Newest, Table};
+use super::connect::connect_borrowed;
+use super::{hex, quote_with, same_on_every_database, Driver, Table, Types};
 use crate::error::Error;
 
 connect_borrowed!(Sqlite, SqliteConnection);
 
-fn no_table(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(db) if db.message().starts_with("no such table"))
-}
+impl super::sealed::Sealed for Sqlite {}
 
 /// The lock file of the main database, or `None` for an in-memory one (no other process can
 /// open it).
@@ -37,6 +35,9 @@ async fn lock_path(conn: &mut SqliteConnection) -> Result<Option<PathBuf>, sqlx:
     Ok(None)
 }
 
+/// The lock: the open file holding the `flock`, or nothing for an in-memory database.
+pub struct FileLock(Option<(File, PathBuf)>);
+
 impl Driver for Sqlite {
     const NAME: &'static str = "SQLite";
     const DIALECT: Dialect = Dialect::Sqlite;
@@ -44,51 +45,53 @@ impl Driver for Sqlite {
     // The lock is a file, not the connection's: closing a pooled connection would only lose
     // an in-memory database.
     const SESSION_LOCK: bool = false;
-    type Lock = Option<File>;
+    const BATCH: bool = false;
+    const TYPES: Types = Types {
+        bigint: "INTEGER",
+        int: "INTEGER",
+        name: "TEXT",
+        text: "TEXT",
+        bytes: "BLOB",
+        boolean: "BOOLEAN",
+        applied_at: "TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+        applied_at_micros: "(CAST(strftime('%s', applied_at) AS INTEGER) * 1000000 \
+                            + CAST(substr(strftime('%f', applied_at), 4) AS INTEGER) * 1000)",
+    };
+    type Lock = FileLock;
 
     fn quote(identifier: &str) -> String {
         quote_with(identifier, '"')
     }
 
-    fn create_table_sql(table: &str) -> String {
-        format!(
-            "CREATE TABLE IF NOT EXISTS {table} (\
-             version INTEGER PRIMARY KEY, \
-             name TEXT NOT NULL, \
-             checksum BLOB NOT NULL, \
-             chain BLOB NOT NULL, \
-             applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), \
-             duration_ms INTEGER NOT NULL DEFAULT 0, \
-             success BOOLEAN NOT NULL, \
-             statements_done INTEGER NOT NULL DEFAULT 0, \
-             error TEXT)"
-        )
+    fn text_literal(text: &str) -> String {
+        format!("'{}'", text.replace('\0', "").replace('\'', "''"))
     }
 
-    async fn newest(conn: &mut SqliteConnection, table: &Table) -> Result<Newest, sqlx::Error> {
-        let sql = format!(
-            "SELECT version, chain, success FROM {} ORDER BY version DESC LIMIT 1",
-            table.sql
-        );
-        match sqlx::query(AssertSqlSafe(sql)).fetch_optional(conn).await {
-            Ok(Some(row)) => Ok(Newest::Row {
-                version: row.try_get(0)?,
-                chain: row.try_get(1)?,
-                success: row.try_get(2)?,
-            }),
-            Ok(None) => Ok(Newest::Empty),
-            Err(e) if no_table(&e) => Ok(Newest::NoTable),
-            Err(e) => Err(e),
-        }
+    fn bytes_literal(bytes: &[u8]) -> String {
+        format!("X'{}'", hex(bytes))
     }
 
-    async fn lock(
+    fn is_undefined_table(e: &sqlx::Error) -> bool {
+        matches!(e, sqlx::Error::Database(db) if db.message().starts_with("no such table"))
+    }
+
+    async fn resolve_schema(
+        _: &mut SqliteConnection,
+        _: &str,
+    ) -> Result<Option<String>, sqlx::Error> {
+        Ok(None)
+    }
+
+    async fn try_lock(
         conn: &mut SqliteConnection,
         _table: &Table,
-        timeout: Duration,
-    ) -> Result<Option<File>, Error> {
+    ) -> Result<Option<FileLock>, Error> {
         let Some(path) = lock_path(conn).await? else {
-            return Ok(None);
+            return Ok(Some(FileLock(None)));
+        };
+        let io = |source| Error::LockFile {
+            path: path.display().to_string(),
+            source,
         };
         let mut file = OpenOptions::new()
             .read(true)
@@ -96,97 +99,39 @@ impl Driver for Sqlite {
             .create(true)
             .truncate(false)
             .open(&path)
-            .map_err(|e| {
-                Error::Refused(format!("cannot open the lock file {}: {e}", path.display()))
-            })?;
-        let start = Instant::now();
-        let mut pause = Duration::from_millis(5);
-        let mut logged = false;
-        loop {
-            match file.try_lock() {
-                Ok(()) => break,
-                Err(TryLockError::WouldBlock) => {}
-                Err(TryLockError::Error(e)) => {
-                    return Err(Error::Refused(format!(
-                        "cannot lock {}: {e}",
-                        path.display()
-                    )))
-                }
-            }
-            let holder = {
-                let mut text = String::new();
-                let _ = file.rewind().and_then(|()| file.read_to_string(&mut text));
-                let text = text.trim().to_owned();
-                (!text.is_empty()).then(|| format!("{text} (lock file {})", path.display()))
-            };
-            if start.elapsed() >= timeout {
-                return Err(Error::LockTimeout {
-                    waited: start.elapsed(),
-                    holder,
-                });
-            }
-            if !logged {
-                tracing::info!(
-                    holder = holder.as_deref().unwrap_or("unknown"),
-                    "waiting for the migration lock"
-                );
-                logged = true;
-            }
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(Duration::from_millis(100));
+            .map_err(io)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => return Ok(None),
+            Err(TryLockError::Error(e)) => return Err(io(e)),
         }
         // Who holds it, for the log line of whoever waits next.
         let _ = file
             .set_len(0)
             .and_then(|()| file.rewind())
             .and_then(|()| write!(file, "process {}", std::process::id()));
-        Ok(Some(file))
+        Ok(Some(FileLock(Some((file, path)))))
+    }
+
+    async fn holder(conn: &mut SqliteConnection, _table: &Table) -> Option<String> {
+        let path = lock_path(conn).await.ok()??;
+        let mut text = String::new();
+        File::open(&path).ok()?.read_to_string(&mut text).ok()?;
+        let text = text.trim();
+        (!text.is_empty()).then(|| format!("{text} (lock file {})", path.display()))
     }
 
     async fn unlock(
-        _conn: &mut SqliteConnection,
-        _table: &Table,
-        lock: Option<File>,
+        _: &mut SqliteConnection,
+        _: &Table,
+        lock: FileLock,
     ) -> Result<(), sqlx::Error> {
-        if let Some(file) = lock {
+        if let FileLock(Some((file, _))) = lock {
             let _ = file.set_len(0);
             let _ = file.unlock();
         }
         Ok(())
     }
 
-    fn insert_sql(
-        table: &Table,
-        version: i64,
-        name: &str,
-        checksum: &[u8; 32],
-        chain: &[u8; 32],
-    ) -> Option<String> {
-        // 'now' is read per statement: the row's time minus the batch's start, both from this
-        // machine's clock
-        let start_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis());
-        Some(format!(
-            "INSERT INTO {} (version, name, checksum, chain, duration_ms, success) VALUES ({version}, '{}', X'{}', X'{}', \
-             max(0, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) - {start_ms}), TRUE)",
-            table.sql,
-            name.replace('\'', "''"),
-            hex(checksum),
-            hex(chain)
-        ))
-    }
-
-    async fn exec(conn: &mut SqliteConnection, sql: &str) -> Result<(), sqlx::Error> {
-        sqlx::raw_sql(AssertSqlSafe(sql))
-            .execute(conn)
-            .await
-            .map(drop)
-    }
-
-    tracking_queries!(
-        SqliteConnection,
-        |sql: &str| super::params(sql, true),
-        "applied_at"
-    );
+    same_on_every_database!(SqliteConnection);
 }

@@ -1,9 +1,10 @@
-//! What `status`, `plan` and `run` report.
+//! What `status`, `plan`, `run` and `undo` report.
 
 use std::fmt;
 use std::time::Duration;
 
 use crate::table::{Transaction, Version};
+use crate::version::Timestamp;
 
 /// The state of one migration in one database.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,8 +54,8 @@ pub struct MigrationStatus {
     pub file: Option<String>,
     /// Its state.
     pub state: State,
-    /// When it was applied (the database's clock, UTC where the database says so).
-    pub applied_at: Option<String>,
+    /// When it was applied, by the database's clock.
+    pub applied_at: Option<Timestamp>,
     /// How long applying it took.
     pub duration: Option<Duration>,
 }

@@ -7,9 +7,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use sqlx::pool::PoolOptions;
 use sqlx::{Connection as _, Database, Pool};
 
-use super::Error;
-use crate::driver::Driver;
-use crate::table::Migrator;
+use crate::server::io;
+use crate::Error;
+use migrate_runtime::Driver;
+use migrate_runtime::Migrator;
 
 /// The connection options of a database.
 pub(crate) type Opts<DB> = <<DB as Database>::Connection as sqlx::Connection>::Options;
@@ -35,8 +36,8 @@ pub struct Tracked {
 
 /// A database that the testing helpers support: PostgreSQL, SQLite, MySQL/MariaDB.
 ///
-/// Sealed: its methods are what [`TempDatabase`], [`crate::testing::Snapshot`] and
-/// [`crate::testing::check_reversible`] use.
+/// Sealed: its methods are what [`TempDatabase`], [`crate::Snapshot`] and
+/// [`crate::check_reversible`] use.
 pub trait TestDriver: Driver + sealed::Sealed {
     /// A new, empty database (see `fresh_postgres`, `fresh_sqlite`, `fresh_mysql`).
     fn fresh() -> impl Future<Output = Result<TempDatabase<Self>, Error>> + Send;
@@ -222,8 +223,27 @@ pub(crate) async fn create_on<DB: TestDriver>(
     admin: Opts<DB>,
     url: &str,
 ) -> Result<TempDatabase<DB>, Error> {
-    let server = without_password(url);
     let name = unique_name();
+    create_named::<DB>(admin.clone(), url, &name).await?;
+    Ok(TempDatabase {
+        options: DB::with_database(&admin, &name),
+        url: with_path(url, &name),
+        place: Place::Server {
+            admin,
+            server: without_password(url),
+            name,
+        },
+    })
+}
+
+/// Creates database `name` on the server that `admin` connects to (`url`, for messages).
+#[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
+pub(crate) async fn create_named<DB: TestDriver>(
+    admin: Opts<DB>,
+    url: &str,
+    name: &str,
+) -> Result<(), Error> {
+    let server = without_password(url);
     let failed = |what: String| {
         let what = format!("{what} (on {server})");
         move |source| Error::Database { what, source }
@@ -231,19 +251,11 @@ pub(crate) async fn create_on<DB: TestDriver>(
     let mut conn = DB::Connection::connect_with(&admin).await.map_err(failed(
         "could not connect to create a test database".to_owned(),
     ))?;
-    DB::create_database(&mut conn, &name)
+    DB::create_database(&mut conn, name)
         .await
         .map_err(failed(format!("could not create the test database {name}")))?;
     let _ = conn.close().await;
-    Ok(TempDatabase {
-        options: DB::with_database(&admin, &name),
-        url: with_path(url, &name),
-        place: Place::Server {
-            admin,
-            server,
-            name,
-        },
-    })
+    Ok(())
 }
 
 /// The URL of a server for `DB` from the environment: the first of [`URL_VARIABLES`] whose
@@ -307,19 +319,6 @@ pub(crate) fn without_password(url: &str) -> String {
 /// The file of a SQLite test database, inside its own directory.
 const SQLITE_FILE: &str = "test.sqlite3";
 
-/// A new directory under the system's temporary directory.
-#[cfg_attr(not(any(feature = "postgres", feature = "sqlite")), allow(dead_code))]
-pub(crate) fn temp_dir(prefix: &str) -> Result<PathBuf, Error> {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("{prefix}-{}-{n}-{nanos}", std::process::id()));
-    std::fs::create_dir(&dir).map_err(|e| io("create", &dir, e))?;
-    Ok(dir)
-}
-
 fn remove_dir(dir: &Path) -> Result<(), Error> {
     match std::fs::remove_dir_all(dir) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io("remove", dir, e)),
@@ -327,18 +326,10 @@ fn remove_dir(dir: &Path) -> Result<(), Error> {
     }
 }
 
-pub(crate) fn io(what: &'static str, path: &Path, source: std::io::Error) -> Error {
-    Error::Io {
-        what,
-        path: path.display().to_string(),
-        source,
-    }
-}
-
 /// A new PostgreSQL database: on the server of `MIGRATE_TEST_DATABASE_URL` (or
 /// `DATABASE_URL`) when one of them is a `postgres://` URL, else in a private cluster that
 /// this process starts once from the machine's PostgreSQL binaries (see
-/// [`crate::testing::TempPostgres`]) and that goes when the process ends.
+/// [`crate::TempPostgres`]) and that goes when the process ends.
 ///
 /// The first call may block for a few seconds while the cluster starts.
 #[cfg(feature = "postgres")]
@@ -347,8 +338,10 @@ pub async fn fresh_postgres() -> Result<TempDatabase<sqlx::Postgres>, Error> {
 }
 
 /// A new MySQL or MariaDB database on the server of `MIGRATE_TEST_DATABASE_URL` (or
-/// `DATABASE_URL`) when one of them is a `mysql://` or `mariadb://` URL; the user needs the
-/// right to create databases. [`Error::Unavailable`] without one.
+/// `DATABASE_URL`) when one of them is a `mysql://` or `mariadb://` URL (the user needs the
+/// right to create databases), else on a private MariaDB server that this process starts once
+/// from the machine's binaries (see [`crate::TempMariaDb`]) and that goes when the process
+/// ends. [`Error::Unavailable`] without either.
 #[cfg(feature = "mysql")]
 pub async fn fresh_mysql() -> Result<TempDatabase<sqlx::MySql>, Error> {
     <sqlx::MySql as TestDriver>::fresh().await
@@ -357,7 +350,7 @@ pub async fn fresh_mysql() -> Result<TempDatabase<sqlx::MySql>, Error> {
 /// A new SQLite database in a file of its own temporary directory, deleted on drop.
 #[cfg(feature = "sqlite")]
 pub fn fresh_sqlite() -> Result<TempDatabase<sqlx::Sqlite>, Error> {
-    let dir = temp_dir("migrate-sqlite")?;
+    let dir = crate::server::temp_dir("migrate-sqlite")?;
     let file = dir.join(SQLITE_FILE);
     let options = sqlx::sqlite::SqliteConnectOptions::new()
         .filename(&file)

@@ -6,9 +6,9 @@ use std::str::FromStr as _;
 use sqlx::postgres::{PgConnectOptions, PgConnection, Postgres};
 use sqlx::{AssertSqlSafe, Row as _};
 
-use super::fresh::{self, TempDatabase, TestDriver, Tracked};
-use super::Error;
-use crate::driver::Driver as _;
+use crate::fresh::{self, TempDatabase, TestDriver, Tracked};
+use crate::Error;
+use migrate_runtime::Driver as _;
 
 /// One text line per object of every schema but the system ones: schemas, extensions,
 /// tables, views (with their definition), sequences, columns (type, collation, nullability,
@@ -177,38 +177,14 @@ impl TestDriver for Postgres {
 
 /// The cluster of this process, started at the first call.
 #[cfg(unix)]
-fn private_cluster() -> Result<&'static super::TempPostgres, Error> {
-    use std::sync::OnceLock;
-
-    // Statics are not dropped: the cluster's watchdog stops it when the process ends.
-    static CLUSTER: OnceLock<Result<super::TempPostgres, (bool, String)>> = OnceLock::new();
-    let started = CLUSTER.get_or_init(|| {
-        super::TempPostgres::start().map_err(|e| (e.is_unavailable(), super::chain(&e)))
-    });
-    match started {
-        Ok(cluster) => Ok(cluster),
-        Err((true, why)) => Err(Error::Unavailable(format!(
-            "no PostgreSQL to test on: MIGRATE_TEST_DATABASE_URL and DATABASE_URL name no postgres:// server, and a private cluster cannot start: {why}"
-        ))),
-        Err((false, why)) => Err(Error::Server(format!(
-            "the private PostgreSQL cluster for tests did not start: {why}"
-        ))),
-    }
+fn private_cluster() -> Result<&'static crate::TempPostgres, Error> {
+    static CLUSTER: crate::server::Shared<crate::TempPostgres> = crate::server::Shared::new();
+    crate::server::shared(&CLUSTER, crate::TempPostgres::start, "PostgreSQL")
 }
 
 #[cfg(not(unix))]
-fn private_cluster() -> Result<&'static TempPostgresUnavailable, Error> {
+fn private_cluster() -> Result<&'static crate::TempPostgres, Error> {
     Err(Error::Unavailable(
         "no PostgreSQL to test on: set MIGRATE_TEST_DATABASE_URL to a postgres:// server where tests may create databases (a private cluster needs a Unix system)".to_owned(),
     ))
-}
-
-#[cfg(not(unix))]
-enum TempPostgresUnavailable {}
-
-#[cfg(not(unix))]
-impl TempPostgresUnavailable {
-    async fn fresh(&self) -> Result<TempDatabase<Postgres>, Error> {
-        match *self {}
-    }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::table::{Migration, Migrator, Script, Transaction};
+use migrate_runtime::{Migration, Migrator, Script, Transaction};
 
 /// One way in which the embedded table or the lock is behind the directory.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,11 +47,11 @@ impl std::error::Error for Stale {}
 /// and the lock file covers all of them (see [`check_current`]).
 ///
 /// ```no_run
-/// # use migrate_runtime as migrate;
-/// # static MIGRATOR: migrate::Migrator = migrate::Migrator::__embedded(&[], [0; 32]);
+/// # use migrate_testing as testing;
+/// # static MIGRATOR: migrate_runtime::Migrator = migrate_runtime::Migrator::__embedded(&[], [0; 32]);
 /// #[test]
 /// fn migrations_are_current() {
-///     migrate::testing::assert_current(&MIGRATOR, "migrations");
+///     testing::assert_current(&MIGRATOR, "migrations");
 /// }
 /// ```
 #[track_caller]

@@ -1,23 +1,29 @@
-//! Helpers for `cargo test` (feature `testing`); see `migrate::testing` for the guide.
+//! Implementation detail of [`migrate`](https://docs.rs/migrate): use it as `migrate::testing`
+//! (feature `testing`), where the guide is.
 //!
 //! - `current`: the embedded table equals the directory and the lock.
-//! - `cluster`, `fresh`: throwaway databases — a private PostgreSQL cluster started from the
-//!   machine's binaries, a fresh database per test on a server, a temporary SQLite file.
+//! - `server`: private PostgreSQL and MariaDB servers started from the machine's binaries,
+//!   with one watchdog; the workspace's own tests use them too.
+//! - `fresh`: throwaway databases — a fresh database per test on a server, a temporary
+//!   SQLite file.
 //! - `snapshot`, `reversible`: catalog snapshots, and the up/down/up check of every migration.
 //! - `harness`: what `#[migrate::test]` expands to call.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 mod current;
 
 pub use current::{assert_current, check_current, Problem, Stale};
 
-#[cfg(all(feature = "postgres", unix))]
-mod cluster;
 #[cfg(feature = "_db")]
 mod fresh;
 #[cfg(feature = "_db")]
 mod harness;
 #[cfg(feature = "_db")]
 mod reversible;
+#[cfg(all(feature = "_db", unix))]
+pub mod server;
 #[cfg(feature = "_db")]
 mod snapshot;
 
@@ -28,8 +34,6 @@ mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
-#[cfg(all(feature = "postgres", unix))]
-pub use cluster::TempPostgres;
 #[cfg(feature = "mysql")]
 pub use fresh::fresh_mysql;
 #[cfg(feature = "postgres")]
@@ -43,6 +47,10 @@ pub use reversible::{
     assert_reversible, check_reversible, check_reversible_with, Finding, Irreversibility,
     Reversible, SkipReason, Skipped,
 };
+#[cfg(all(feature = "mysql", unix))]
+pub use server::TempMariaDb;
+#[cfg(all(feature = "postgres", unix))]
+pub use server::TempPostgres;
 #[cfg(feature = "_db")]
 pub use snapshot::{Diff, Snapshot};
 
@@ -90,9 +98,18 @@ pub enum Error {
         source: sqlx::Error,
     },
 
+    /// A check that needs a database where no migration is applied got one that has some.
+    #[error("the database has migration {version} recorded ({state}): the check needs one where no migration is applied; use a fresh one (`migrate::testing::fresh_postgres()` and its peers)")]
+    NotFresh {
+        /// The first migration recorded.
+        version: migrate_runtime::Version,
+        /// Its state.
+        state: String,
+    },
+
     /// Migrating the test database failed.
     #[error(transparent)]
-    Migrate(#[from] crate::Error),
+    Migrate(#[from] migrate_runtime::Error),
 }
 
 #[cfg(feature = "_db")]

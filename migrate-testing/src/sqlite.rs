@@ -4,8 +4,8 @@
 use sqlx::sqlite::{Sqlite, SqliteConnectOptions, SqliteConnection};
 use sqlx::Row as _;
 
-use super::fresh::{TempDatabase, TestDriver, Tracked};
-use super::Error;
+use crate::fresh::{TempDatabase, TestDriver, Tracked};
+use crate::Error;
 
 /// Every schema object but SQLite's own (`sqlite_%`, which includes the automatic indexes
 /// of UNIQUE and PRIMARY KEY constraints, part of their table's SQL) and the tracking table's.
@@ -14,7 +14,7 @@ const CATALOG: &str = "SELECT type, name, sql FROM sqlite_master \
 
 impl TestDriver for Sqlite {
     async fn fresh() -> Result<TempDatabase<Sqlite>, Error> {
-        super::fresh_sqlite()
+        crate::fresh_sqlite()
     }
 
     fn with_database(server: &SqliteConnectOptions, name: &str) -> SqliteConnectOptions {

@@ -2,10 +2,10 @@
 
 use std::fmt;
 
-use super::fresh::{TestDriver, Tracked};
-use super::Error;
-use crate::driver::Connect;
-use crate::runner::{Runner, DEFAULT_TABLE};
+use crate::fresh::{TestDriver, Tracked};
+use crate::Error;
+use migrate_runtime::Connect;
+use migrate_runtime::{Runner, DEFAULT_TABLE};
 
 /// The schema of a database as sorted text lines, one per object or property, without the
 /// tracking table: what a down script must restore.
@@ -153,8 +153,8 @@ impl fmt::Display for Diff {
 /// The tracking table of `runner`.
 pub(crate) fn tracked(runner: &Runner<'_>) -> Tracked {
     Tracked {
-        schema: runner.options.schema.clone(),
-        name: runner.options.table.clone(),
+        schema: runner.tracking_table().1.map(str::to_owned),
+        name: runner.tracking_table().0.to_owned(),
     }
 }
 

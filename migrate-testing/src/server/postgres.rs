@@ -8,15 +8,16 @@
 //! nothing behind.
 
 use std::io::Write as _;
-use std::net::TcpListener;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 
 use sqlx::postgres::{PgConnectOptions, Postgres};
 
-use super::fresh::{self, io, temp_dir, TempDatabase};
-use super::Error;
+use super::{
+    as_user, chown, describe, free_port, io, is_root, read_log, shell_quote, temp_dir, Watchdog,
+};
+use crate::fresh::{self, TempDatabase};
+use crate::Error;
 
 /// The programs the cluster needs, all from one directory.
 const PROGRAMS: [&str; 3] = ["initdb", "pg_ctl", "postgres"];
@@ -27,9 +28,9 @@ const SERVER_USER: &str = "postgres";
 /// A private PostgreSQL cluster, stopped and deleted on drop.
 ///
 /// ```no_run
-/// # use migrate_runtime as migrate;
-/// # async fn example() -> Result<(), migrate::testing::Error> {
-/// let cluster = migrate::testing::TempPostgres::start()?;
+/// # use migrate_testing as testing;
+/// # async fn example() -> Result<(), testing::Error> {
+/// let cluster = testing::TempPostgres::start()?;
 /// let db = cluster.fresh().await?;
 /// let pool = db.pool().await?;
 /// # Ok(()) }
@@ -41,7 +42,7 @@ pub struct TempPostgres {
     port: u16,
     /// The OS user the server runs as, when it is not the current one.
     run_as: Option<&'static str>,
-    watchdog: Option<Child>,
+    watchdog: Option<Watchdog>,
     stopped: bool,
 }
 
@@ -76,7 +77,7 @@ impl TempPostgres {
         // On failure `cluster` is dropped here, which stops what started and deletes the
         // directory.
         cluster.init(settings)?;
-        cluster.watchdog = cluster.spawn_watchdog();
+        cluster.watchdog = Some(cluster.spawn_watchdog());
         cluster.launch()?;
         Ok(cluster)
     }
@@ -93,13 +94,7 @@ impl TempPostgres {
         let socket = self.root.join("socket");
         std::fs::create_dir(&socket).map_err(|e| io("create", &socket, e))?;
         if let Some(user) = self.run_as {
-            let mut chown = Command::new("chown");
-            chown.arg("-R").arg(format!("{user}:")).arg(&self.root);
-            self.run(&mut chown, false).map_err(|e| {
-                Error::Server(format!(
-                    "running as root, the server must run as the `{user}` OS user, which must exist: {e}"
-                ))
-            })?;
+            chown(&self.root, user)?;
         }
         let mut initdb = self.program("initdb");
         initdb.arg("-D").arg(self.data()).args([
@@ -112,7 +107,7 @@ impl TempPostgres {
             "--locale=C",
             "--no-sync",
         ]);
-        self.run(&mut initdb, true).map_err(Error::Server)?;
+        self.run(&mut initdb).map_err(Error::Server)?;
 
         let mut conf = vec![
             ("listen_addresses", "127.0.0.1".to_owned()),
@@ -156,7 +151,7 @@ impl TempPostgres {
                     &format!("-p {}", self.port),
                     "start",
                 ]);
-            match self.run(&mut start, true) {
+            match self.run(&mut start) {
                 Ok(_) => return Ok(()),
                 Err(e) if self.log().contains("could not bind") => last = e,
                 Err(e) => return Err(Error::Server(e)),
@@ -191,9 +186,7 @@ impl TempPostgres {
 
     /// The server's log so far.
     pub fn log(&self) -> String {
-        std::fs::read(self.log_file())
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default()
+        read_log(&self.log_file())
     }
 
     /// Creates a database with a unique name; see [`TempDatabase`].
@@ -218,7 +211,7 @@ impl TempPostgres {
         stop.arg("-D")
             .arg(self.data())
             .args(["-m", "fast", "-w", "-t", "30", "stop"]);
-        let result = self.run(&mut stop, true).map(drop);
+        let result = self.run(&mut stop).map(drop);
         if result.is_err() {
             // not running, or not stopping: make sure it is gone
             let pid = std::fs::read_to_string(self.data().join("postmaster.pid"));
@@ -226,10 +219,7 @@ impl TempPostgres {
                 let _ = Command::new("kill").args(["-KILL", pid.trim()]).output();
             }
         }
-        if let Some(mut watchdog) = self.watchdog.take() {
-            let _ = watchdog.kill();
-            let _ = watchdog.wait();
-        }
+        self.watchdog = None;
         result.map_err(Error::Server)
     }
 
@@ -237,22 +227,10 @@ impl TempPostgres {
         Command::new(self.bin.join(name))
     }
 
-    /// Runs `command`, as the server's user when `as_server` is set; a failure carries its
-    /// output and the server's log.
-    fn run(&self, command: &mut Command, as_server: bool) -> Result<Output, String> {
-        let mut runuser;
-        let command = match (as_server, self.run_as) {
-            (true, Some(user)) => {
-                runuser = Command::new("runuser");
-                runuser
-                    .args(["-u", user, "--"])
-                    .arg(command.get_program())
-                    .args(command.get_args());
-                // the server's user may not be allowed into the working directory
-                runuser.current_dir(&self.root)
-            }
-            _ => command,
-        };
+    /// Runs `command` as the server's user; a failure carries its output and the server's
+    /// log.
+    fn run(&self, command: &mut Command) -> Result<Output, String> {
+        let mut command = as_user(command, self.run_as, &self.root);
         let shown = format!("{command:?}");
         let output = command
             .stdin(Stdio::null())
@@ -273,29 +251,18 @@ impl TempPostgres {
         ))
     }
 
-    /// A shell in its own process group (so ^C reaches only the tests) that stops the
-    /// cluster and deletes its directory once this process is gone.
-    fn spawn_watchdog(&self) -> Option<Child> {
+    /// Stops the cluster and deletes its directory once this process is gone.
+    fn spawn_watchdog(&self) -> Watchdog {
         let pg_ctl = shell_quote(&self.bin.join("pg_ctl"));
         let stop = match self.run_as {
             Some(user) => format!("runuser -u {user} -- {pg_ctl}"),
             None => pg_ctl,
         };
-        let script = format!(
-            "cd /; while kill -0 {pid} 2>/dev/null; do sleep 1; done; \
-             {stop} -D {data} -m immediate -w -t 30 stop >/dev/null 2>&1; rm -rf {root}",
-            pid = std::process::id(),
+        Watchdog::spawn(&format!(
+            "{stop} -D {data} -m immediate -w -t 30 stop >/dev/null 2>&1; rm -rf {root}",
             data = shell_quote(&self.data()),
             root = shell_quote(&self.root),
-        );
-        Command::new("sh")
-            .args(["-c", &script])
-            .process_group(0)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .ok()
+        ))
     }
 }
 
@@ -332,36 +299,4 @@ fn bin_dir() -> Option<PathBuf> {
             versions.sort();
             versions.pop().map(|(_, dir)| dir)
         })
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.trim_ascii() == b"0")
-}
-
-fn free_port() -> Result<u16, Error> {
-    let unavailable = |e: std::io::Error| {
-        Error::Server(format!(
-            "no free TCP port on 127.0.0.1 for a private server: {e}"
-        ))
-    };
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(unavailable)?;
-    Ok(listener.local_addr().map_err(unavailable)?.port())
-}
-
-fn shell_quote(path: &Path) -> String {
-    format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
-}
-
-fn describe(output: &Output) -> String {
-    let mut out = output.status.to_string();
-    for (name, text) in [("stdout", &output.stdout), ("stderr", &output.stderr)] {
-        let text = String::from_utf8_lossy(text);
-        if !text.trim().is_empty() {
-            out.push_str(&format!("\n{name}:\n{}", text.trim_end()));
-        }
-    }
-    out
 }

@@ -2,8 +2,8 @@
 
 use std::future::Future;
 
-use super::fresh::TestPool;
-use crate::table::Migrator;
+use crate::fresh::TestPool;
+use migrate_runtime::Migrator;
 
 /// What a `#[migrate::test]` function may return: `()` or a `Result<(), E>`.
 #[diagnostic::on_unimplemented(
@@ -49,16 +49,16 @@ where
     runtime.block_on(async {
         let (pool, db) = match P::fresh(migrator).await {
             Ok(fresh) => fresh,
-            Err(e) if e.is_unavailable() && !super::in_ci() => {
+            Err(e) if e.is_unavailable() && !crate::in_ci() => {
                 eprintln!("notice: {test} skipped: {e}");
                 return Fut::Output::skipped();
             }
-            Err(e) => panic!("{test}: no fresh test database: {}", super::chain(&e)),
+            Err(e) => panic!("{test}: no fresh test database: {}", crate::chain(&e)),
         };
         let output = body(pool.clone()).await;
         pool.close().await;
         if let Err(e) = db.remove().await {
-            eprintln!("warning: {test}: {}", super::chain(&e));
+            eprintln!("warning: {test}: {}", crate::chain(&e));
         }
         output
     })

@@ -1,7 +1,7 @@
-//! The private PostgreSQL cluster of `migrate::testing` ([`TempPostgres`]), with what tests
-//! need beside it: `psql` against it, databases created by name, and the policy for a machine
-//! without PostgreSQL — the test is skipped with a notice, except under `CI=true`, where it
-//! fails.
+//! The private servers of `migrate::testing` ([`TempPostgres`], [`TempMariaDb`]) with what
+//! the workspace's tests need beside them: `psql` against the cluster, databases created by
+//! name, and the policy for a machine without a server — the test is skipped with a notice,
+//! except under `CI=true`, where it fails.
 
 #![allow(dead_code)] // each test binary uses part of it
 
@@ -93,10 +93,10 @@ pub fn available<T>(result: Result<T, testing::Error>) -> Option<T> {
     match result {
         Ok(value) => Some(value),
         Err(e) if e.is_unavailable() && std::env::var("CI").as_deref() != Ok("true") => {
-            eprintln!("notice: skipping the PostgreSQL part of this test: {e}");
+            eprintln!("notice: skipping the part of this test that needs it: {e}");
             None
         }
-        Err(e) if e.is_unavailable() => panic!("{e}; CI=true requires PostgreSQL"),
+        Err(e) if e.is_unavailable() => panic!("{e}; CI=true requires every server"),
         Err(e) => {
             let mut message = e.to_string();
             let mut source = std::error::Error::source(&e);
@@ -104,7 +104,7 @@ pub fn available<T>(result: Result<T, testing::Error>) -> Option<T> {
                 message.push_str(&format!(": {cause}"));
                 source = cause.source();
             }
-            panic!("PostgreSQL: {message}")
+            panic!("a private server: {message}")
         }
     }
 }

@@ -7,12 +7,12 @@ use std::fmt;
 use migrate_core::split;
 use sqlx::Pool;
 
-use super::fresh::{TestDriver, Tracked};
-use super::snapshot::{tracked, Diff, Snapshot};
-use super::Error;
-use crate::runner::Runner;
-use crate::status::State;
-use crate::table::{Migration, Migrator, Transaction, Version};
+use crate::fresh::{TestDriver, Tracked};
+use crate::snapshot::{tracked, Diff, Snapshot};
+use crate::Error;
+use migrate_runtime::Runner;
+use migrate_runtime::State;
+use migrate_runtime::{Migration, Migrator, Transaction, Version};
 
 /// What [`check_reversible`] checked.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -59,7 +59,7 @@ pub enum Finding {
         file: String,
         /// The failure, with the file, line and the database's message.
         #[source]
-        error: crate::Error,
+        error: migrate_runtime::Error,
     },
 
     /// After the down script the schema differs from the one before the up script.
@@ -86,7 +86,7 @@ pub enum Finding {
         file: String,
         /// The up script's failure.
         #[source]
-        error: crate::Error,
+        error: migrate_runtime::Error,
     },
 
     /// The up script run again after a down that seemed to undo it gives another schema
@@ -260,13 +260,16 @@ impl<DB: TestDriver> Check<'_, '_, DB> {
         let status = self.runner.status(self.pool).await;
         let status = self.or_stop(None, status)?;
         if let Some(applied) = status.iter().find(|s| s.state != State::Pending) {
-            let refused = crate::Error::Refused(format!(
-                "the database has migration {} recorded ({}): the check needs one where no migration is applied; use a fresh one (`migrate::testing::fresh_postgres()` and its peers)",
-                applied.version, applied.state
-            ));
-            return self.or_stop(None, Err(refused));
+            self.findings.push(Finding::Stopped {
+                version: None,
+                error: Error::NotFresh {
+                    version: applied.version,
+                    state: applied.state.to_string(),
+                },
+            });
+            return Err(Stop);
         }
-        let migrator = self.runner.migrator;
+        let migrator = self.runner.migrator();
         let Some(first) = migrator.migrations().first() else {
             return Ok(());
         };
@@ -298,9 +301,13 @@ impl<DB: TestDriver> Check<'_, '_, DB> {
             Some(down) => down,
         };
         let file = down.file().to_owned();
-        match self.runner.undo(self.pool, previous).await {
+        let undone = match previous {
+            Some(previous) => self.runner.undo_to(self.pool, previous).await,
+            None => self.runner.undo_all(self.pool).await,
+        };
+        match undone {
             Ok(_) => {}
-            Err(error @ crate::Error::Failed { .. }) => {
+            Err(error @ migrate_runtime::Error::Failed { .. }) => {
                 let rolled_back =
                     down.transaction() == Transaction::Wrapped && DB::TRANSACTIONAL_DDL;
                 self.findings.push(Finding::DownFailed {
@@ -328,7 +335,7 @@ impl<DB: TestDriver> Check<'_, '_, DB> {
         }
         match self.runner.run_to(self.pool, version).await {
             Ok(_) => {}
-            Err(error @ crate::Error::Failed { .. }) => {
+            Err(error @ migrate_runtime::Error::Failed { .. }) => {
                 self.findings.push(Finding::RedoFailed {
                     version,
                     file,
@@ -388,7 +395,7 @@ impl<DB: TestDriver> Check<'_, '_, DB> {
     fn or_stop<T>(
         &mut self,
         version: Option<Version>,
-        result: Result<T, crate::Error>,
+        result: Result<T, migrate_runtime::Error>,
     ) -> Result<T, Stop> {
         result.map_err(|e| {
             self.findings.push(Finding::Stopped {

@@ -6,9 +6,9 @@ use std::str::FromStr as _;
 use sqlx::mysql::{MySql, MySqlConnectOptions, MySqlConnection};
 use sqlx::{AssertSqlSafe, Row as _};
 
-use super::fresh::{self, TempDatabase, TestDriver, Tracked};
-use super::Error;
-use crate::driver::Driver as _;
+use crate::fresh::{self, TempDatabase, TestDriver, Tracked};
+use crate::Error;
+use migrate_runtime::Driver as _;
 
 /// The catalog of the current database as text lines, one query per kind of object; `?` is
 /// the tracking table. Column order is not compared, as on PostgreSQL.
@@ -70,10 +70,9 @@ const CATALOG: [(&str, bool); 8] = [
 impl TestDriver for MySql {
     async fn fresh() -> Result<TempDatabase<MySql>, Error> {
         let Some(url) = fresh::server_url(&["mysql", "mariadb"]) else {
-            return Err(Error::Unavailable(format!(
-                "no MySQL or MariaDB to test on: set {} to a mysql:// server where tests may create databases",
-                fresh::URL_VARIABLES[0]
-            )));
+            static SERVER: crate::server::Shared<crate::TempMariaDb> = crate::server::Shared::new();
+            let server = crate::server::shared(&SERVER, crate::TempMariaDb::start, "MariaDB")?;
+            return server.fresh().await;
         };
         let admin = MySqlConnectOptions::from_str(&url).map_err(|source| Error::Database {
             what: format!(

@@ -1,0 +1,131 @@
+//! The operations a human decides on: `baseline` (adopt a database), `force` (record a
+//! migration as applied without running it) and `forget` (delete its row).
+
+use super::apply::{insert, reseal};
+use super::{with_lock, Chains, Cx, Locked};
+use crate::driver::tracking::{self, Write};
+use crate::driver::{Conn, Driver, Table};
+use crate::error::Error;
+use crate::report::{Applied, Report};
+use crate::table::Version;
+
+/// An operation of this module, with its version.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Admin {
+    Baseline(Version),
+    Force(Version),
+    Forget(Version),
+}
+
+/// Runs `op` under the lock.
+pub(crate) async fn run<DB: Driver>(
+    cx: Cx<'_>,
+    conn: &mut Conn<'_, DB>,
+    op: Admin,
+) -> Result<Report, Error> {
+    if let Admin::Baseline(v) | Admin::Force(v) = op {
+        cx.known(v)?;
+    }
+    with_lock(cx, conn, op).await
+}
+
+impl<DB: Driver> Locked<DB> for Admin {
+    type Output = Report;
+
+    async fn work<'a>(
+        self,
+        cx: Cx<'a>,
+        conn: &'a mut DB::Connection,
+        table: &'a Table,
+    ) -> Result<Report, Error> {
+        {
+            let newest = tracking::newest::<DB>(conn, table).await?;
+            tracking::ensure::<DB>(conn, table, &newest).await?;
+            let rows = tracking::history::<DB>(conn, table).await?;
+            let recorded = |v: Version| rows.iter().any(|r| r.version == v.get());
+            match self {
+                Admin::Baseline(version) => {
+                    if !rows.is_empty() {
+                        return Err(Error::NotEmpty {
+                            table: table.key.clone(),
+                            rows: rows.len(),
+                        });
+                    }
+                    baseline::<DB>(cx, conn, table, version).await
+                }
+                Admin::Force(version) => {
+                    force::<DB>(cx, conn, table, version, recorded(version)).await?;
+                    Ok(Report::default())
+                }
+                Admin::Forget(version) => {
+                    if !recorded(version) {
+                        return Err(Error::NotRecorded {
+                            version,
+                            table: table.key.clone(),
+                        });
+                    }
+                    let delete = Write::Delete {
+                        version: version.get(),
+                    };
+                    tracking::write::<DB>(conn, table, delete).await?;
+                    tracing::warn!(version = %version, "tracking row deleted: the next run applies this migration again");
+                    Ok(Report::default())
+                }
+            }
+        }
+    }
+}
+
+/// Records every migration up to `version` as applied, without running it.
+async fn baseline<DB: Driver>(
+    cx: Cx<'_>,
+    conn: &mut DB::Connection,
+    table: &Table,
+    version: Version,
+) -> Result<Report, Error> {
+    let chains = Chains::new(cx.migrator);
+    let mut report = Report::default();
+    for m in cx
+        .migrator
+        .migrations()
+        .iter()
+        .filter(|m| m.version() <= version)
+    {
+        tracking::write::<DB>(conn, table, insert(m, chains.of(m)?, "0", true)).await?;
+        report.migrations.push(Applied {
+            version: m.version(),
+            name: m.name().to_owned(),
+            duration: std::time::Duration::ZERO,
+        });
+    }
+    Ok(report)
+}
+
+/// Records `version` as applied with its current content, without running it.
+async fn force<DB: Driver>(
+    cx: Cx<'_>,
+    conn: &mut DB::Connection,
+    table: &Table,
+    version: Version,
+    recorded: bool,
+) -> Result<(), Error> {
+    let m = cx
+        .migrator
+        .get(version)
+        .ok_or(Error::UnknownVersion { version })?;
+    let chains = Chains::new(cx.migrator);
+    let chain = chains.of(m)?;
+    let write = if recorded {
+        Write::Finish {
+            version: version.get(),
+            checksum: m.checksum(),
+            chain,
+            duration_ms: 0,
+        }
+    } else {
+        insert(m, chain, "0", true)
+    };
+    tracking::write::<DB>(conn, table, write).await?;
+    tracing::warn!(version = %version, file = m.up().file(), "migration forced: recorded as applied without running it");
+    reseal::<DB>(conn, table).await
+}

@@ -1,0 +1,272 @@
+//! Applying pending migrations: a transactional one with its tracking row in one
+//! transaction, the others statement by statement with progress recorded after each, so that
+//! a failure or a crash leaves a dirty row that says where to resume.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use super::validate::{self, Plan};
+use super::{atomic, locate, millis, statements, with_lock, Chains, Cx, Locked};
+use crate::driver::tracking::{self, Write};
+use crate::driver::{Conn, Driver, Table};
+use crate::error::Error;
+use crate::report::{Applied, Report};
+use crate::table::{Migration, Script, Transaction, Version};
+
+/// `run` and `run_to`: the fast path, else the lock and the full path.
+pub(crate) async fn run<DB: Driver>(
+    cx: Cx<'_>,
+    conn: &mut Conn<'_, DB>,
+    target: Option<Version>,
+) -> Result<Report, Error> {
+    if let Some(target) = target {
+        cx.known(target)?;
+    }
+    let table = cx.table::<DB>()?;
+    let newest = tracking::newest::<DB>(conn.get(), &table).await?;
+    if validate::up_to_date(cx.migrator, &newest, target) {
+        return Ok(Report::default());
+    }
+    with_lock(cx, conn, Apply { target }).await
+}
+
+struct Apply {
+    target: Option<Version>,
+}
+
+impl<DB: Driver> Locked<DB> for Apply {
+    type Output = Report;
+
+    fn work<'a>(
+        self,
+        cx: Cx<'a>,
+        conn: &'a mut DB::Connection,
+        table: &'a Table,
+    ) -> impl Future<Output = Result<Report, Error>> + Send + 'a {
+        apply::<DB>(cx, conn, table, self.target)
+    }
+}
+
+/// Under the lock: validates the history, applies what is pending, reseals.
+async fn apply<DB: Driver>(
+    cx: Cx<'_>,
+    conn: &mut DB::Connection,
+    table: &Table,
+    target: Option<Version>,
+) -> Result<Report, Error> {
+    // Another instance may have finished while this one waited: one row tells.
+    let newest = tracking::newest::<DB>(conn, table).await?;
+    if validate::up_to_date(cx.migrator, &newest, target) {
+        return Ok(Report::default());
+    }
+    tracking::ensure::<DB>(conn, table, &newest).await?;
+    let rows = tracking::history::<DB>(conn, table).await?;
+    let plan = validate::check(cx.migrator, &cx.rules::<DB>(table), &rows, target)?;
+    let chains = Chains::new(cx.migrator);
+    record_amendments::<DB>(conn, table, &plan, &chains).await?;
+    let mut report = Report::default();
+    if cx.options.atomic && !plan.pending.is_empty() {
+        report.migrations = atomic::apply::<DB>(conn, table, &plan, &chains).await?;
+    } else {
+        if let Some((m, done)) = plan.resume {
+            let applied = one_by_one::<DB>(conn, table, m, chains.of(m)?, Some(done)).await?;
+            report.migrations.push(applied);
+        }
+        for m in &plan.pending {
+            let chain = chains.of(m)?;
+            let applied = if m.transaction() == Transaction::Wrapped && DB::TRANSACTIONAL_DDL {
+                wrapped::<DB>(conn, table, m, chain).await?
+            } else {
+                one_by_one::<DB>(conn, table, m, chain, None).await?
+            };
+            report.migrations.push(applied);
+        }
+    }
+    reseal::<DB>(conn, table).await?;
+    Ok(report)
+}
+
+/// Reviewed edits (`migrate lock --amend`): the database takes the new checksum.
+async fn record_amendments<DB: Driver>(
+    conn: &mut DB::Connection,
+    table: &Table,
+    plan: &Plan<'_>,
+    chains: &Chains<'_>,
+) -> Result<(), Error> {
+    for (m, duration_ms) in &plan.amended {
+        tracing::warn!(version = %m.version(), file = m.up().file(), "recording a reviewed edit (lock amendment): the database takes the new checksum");
+        let write = Write::Finish {
+            version: m.version().get(),
+            checksum: m.checksum(),
+            chain: chains.of(m)?,
+            duration_ms: *duration_ms,
+        };
+        tracking::write::<DB>(conn, table, write).await?;
+    }
+    Ok(())
+}
+
+/// After out-of-order or forced rows, chains no longer follow from the rows below them (each
+/// was written with the set of its day), which would keep the fast path off for good. Every
+/// checksum was just validated, so rewrite each chain from the rows themselves.
+pub(crate) async fn reseal<DB: Driver>(
+    conn: &mut DB::Connection,
+    table: &Table,
+) -> Result<(), Error> {
+    let rows = tracking::history::<DB>(conn, table).await?;
+    for (version, expected, stored) in tracking::links(&rows) {
+        let Some(chain) = expected else { break };
+        if stored != chain.as_slice() {
+            let write = Write::Reseal {
+                version,
+                chain: &chain,
+            };
+            tracking::write::<DB>(conn, table, write).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The tracking row of `m`, applied or started.
+pub(crate) fn insert<'a>(
+    m: &'a Migration,
+    chain: &'a [u8; 32],
+    duration_ms: &'a str,
+    success: bool,
+) -> Write<'a> {
+    Write::Insert {
+        version: m.version().get(),
+        name: m.name(),
+        checksum: m.checksum(),
+        chain,
+        duration_ms,
+        success,
+    }
+}
+
+fn applied(m: &Migration, duration: Duration) -> Applied {
+    Applied {
+        version: m.version(),
+        name: m.name().to_owned(),
+        duration,
+    }
+}
+
+/// Rolls back after a failure; a failed `ROLLBACK` is logged, never returned in place of the
+/// error that caused it.
+pub(crate) async fn roll_back<DB: Driver>(conn: &mut DB::Connection) {
+    if let Err(e) = DB::exec(conn, "ROLLBACK").await {
+        tracing::warn!(error = %e, "ROLLBACK after a failed migration failed too");
+    }
+}
+
+/// A transactional migration: its script and its row commit together.
+async fn wrapped<DB: Driver>(
+    conn: &mut DB::Connection,
+    table: &Table,
+    m: &Migration,
+    chain: &[u8; 32],
+) -> Result<Applied, Error> {
+    tracing::info!(version = %m.version(), file = m.up().file(), "applying migration");
+    let start = Instant::now();
+    let record =
+        |duration_ms: &str| tracking::write_sql::<DB>(table, insert(m, chain, duration_ms, true));
+    in_transaction::<DB>(conn, m.version(), m.up(), &record).await?;
+    Ok(applied(m, start.elapsed()))
+}
+
+/// Runs `script` and the tracking write `record` gives (from the duration as SQL) in one
+/// transaction: in one batch where the database allows it, else statement by statement.
+pub(crate) async fn in_transaction<DB: Driver>(
+    conn: &mut DB::Connection,
+    version: Version,
+    script: &Script,
+    record: &(dyn Fn(&str) -> String + Sync),
+) -> Result<(), Error> {
+    if DB::BATCH {
+        // One round trip: the script and its row in one transaction, sent as one batch.
+        let batch = format!(
+            "{}{}\n;\n{};\nCOMMIT;",
+            locate::BATCH_BEGIN,
+            script.sql(),
+            record(DB::BATCH_ELAPSED_MS)
+        );
+        if let Err(failed) = DB::exec_counted(conn, &batch).await {
+            // The batch may have opened its transaction before failing; there may be none.
+            roll_back::<DB>(conn).await;
+            let shift = locate::BATCH_BEGIN.len();
+            return Err(locate::in_batch::<DB>(version, script, failed, shift, 1));
+        }
+        return Ok(());
+    }
+    let start = Instant::now();
+    DB::exec(conn, "BEGIN").await?;
+    for statement in statements(script.sql(), DB::DIALECT) {
+        if let Err(e) = DB::exec(conn, statement.sql()).await {
+            roll_back::<DB>(conn).await;
+            return Err(locate::statement::<DB>(version, script, &statement, e));
+        }
+    }
+    if let Err(e) = DB::exec(conn, &record(&millis(start.elapsed()).to_string())).await {
+        roll_back::<DB>(conn).await;
+        return Err(e.into());
+    }
+    DB::exec(conn, "COMMIT").await?;
+    Ok(())
+}
+
+/// A migration run statement by statement, progress recorded after each; from statement
+/// `resume_from` + 1 when resuming a dirty one.
+pub(crate) async fn one_by_one<DB: Driver>(
+    conn: &mut DB::Connection,
+    table: &Table,
+    m: &Migration,
+    chain: &[u8; 32],
+    resume_from: Option<usize>,
+) -> Result<Applied, Error> {
+    let script = m.up();
+    let version = m.version().get();
+    let statements = statements(script.sql(), DB::DIALECT);
+    let start = Instant::now();
+    match resume_from {
+        Some(done) => {
+            tracing::info!(version = %m.version(), file = script.file(), statement = done + 1, "resuming migration");
+        }
+        None => {
+            tracing::info!(version = %m.version(), file = script.file(), "applying migration statement by statement");
+            tracking::write::<DB>(conn, table, insert(m, chain, "0", false)).await?;
+        }
+    }
+    let total = statements.len();
+    for (index, statement) in statements.iter().enumerate().skip(resume_from.unwrap_or(0)) {
+        if let Err(e) = DB::exec(conn, statement.sql()).await {
+            let error = locate::statement::<DB>(m.version(), script, statement, e)
+                .with_progress(index, total);
+            let progress = Write::Progress {
+                version,
+                statements_done: i64::try_from(index).unwrap_or(i64::MAX),
+                error: Some(&locate::recorded(&error)),
+            };
+            // The statement's error is the one to report, even if recording it fails too.
+            if let Err(e) = tracking::write::<DB>(conn, table, progress).await {
+                tracing::warn!(version, error = %e, "could not record where the migration stopped");
+            }
+            return Err(error);
+        }
+        let progress = Write::Progress {
+            version,
+            statements_done: i64::try_from(index + 1).unwrap_or(i64::MAX),
+            error: None,
+        };
+        tracking::write::<DB>(conn, table, progress).await?;
+    }
+    let duration = start.elapsed();
+    let finish = Write::Finish {
+        version,
+        checksum: m.checksum(),
+        chain,
+        duration_ms: millis(duration),
+    };
+    tracking::write::<DB>(conn, table, finish).await?;
+    Ok(applied(m, duration))
+}

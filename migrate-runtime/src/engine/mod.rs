@@ -1,0 +1,129 @@
+//! The algorithm, the same on every database, one job per module:
+//!
+//! - [`validate`]: pure functions over the tracking rows — the fast path's test, and what a
+//!   run must do or refuse;
+//! - [`lock`]: taking and releasing the migration lock; [`with_lock`] wraps every operation
+//!   that writes;
+//! - [`apply`], [`atomic`]: applying pending migrations, one transaction each or all in one;
+//! - [`locate`]: placing a failed statement in its file;
+//! - [`undo`]; [`admin`]: baseline, force, forget; [`inspect`]: status and plan.
+
+use std::future::Future;
+use std::time::Duration;
+
+use migrate_core::split::{self, Dialect, Statement};
+
+use crate::driver::{Conn, Driver, Table};
+use crate::error::Error;
+use crate::runner::Options;
+use crate::table::{Migration, Migrator, Version};
+
+pub(crate) mod admin;
+pub(crate) mod apply;
+pub(crate) mod atomic;
+pub(crate) mod inspect;
+pub(crate) mod locate;
+pub(crate) mod lock;
+pub(crate) mod undo;
+pub(crate) mod validate;
+
+/// What an operation works with: the set and the settings.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Cx<'m> {
+    pub migrator: &'m Migrator,
+    pub options: &'m Options,
+}
+
+impl Cx<'_> {
+    /// The tracking table of the settings, checked and quoted for `DB`.
+    pub fn table<DB: Driver>(&self) -> Result<Table, Error> {
+        Table::new::<DB>(&self.options.table, self.options.schema.as_deref())
+    }
+
+    /// The validation rules of the settings on `DB`, for `table`.
+    pub fn rules<'a, DB: Driver>(&self, table: &'a Table) -> validate::Rules<'a> {
+        validate::Rules {
+            allow_missing: self.options.allow_missing,
+            allow_out_of_order: self.options.allow_out_of_order,
+            resume: self.options.resume,
+            dialect: DB::DIALECT,
+            transactional_ddl: DB::TRANSACTIONAL_DDL,
+            table: &table.key,
+        }
+    }
+
+    /// `version`, if it is a migration of the set.
+    pub fn known(&self, version: Version) -> Result<Version, Error> {
+        self.migrator
+            .get(version)
+            .map(|m| m.version())
+            .ok_or(Error::UnknownVersion { version })
+    }
+}
+
+/// The chain at every migration of the set, hashed once per run that has work to do (the
+/// table stores only the head's, which is all the fast path needs).
+pub(crate) struct Chains<'m> {
+    migrator: &'m Migrator,
+    chains: Vec<[u8; 32]>,
+}
+
+impl<'m> Chains<'m> {
+    pub fn new(migrator: &'m Migrator) -> Self {
+        Self {
+            migrator,
+            chains: migrator.chains().collect(),
+        }
+    }
+
+    /// The chain at `m`.
+    pub fn of(&self, m: &Migration) -> Result<&[u8; 32], Error> {
+        self.migrator
+            .index(m.version())
+            .and_then(|i| self.chains.get(i))
+            .ok_or(Error::UnknownVersion {
+                version: m.version(),
+            })
+    }
+}
+
+/// Work done under the migration lock, on the resolved tracking table. It owns what it
+/// needs (`'static`): a borrowing one would hit rust-lang/rust#100013 in the callers' `Send`
+/// futures.
+pub(crate) trait Locked<DB: Driver>: Send + 'static {
+    /// What the work returns.
+    type Output: Send;
+
+    fn work<'a>(
+        self,
+        cx: Cx<'a>,
+        conn: &'a mut DB::Connection,
+        table: &'a Table,
+    ) -> impl Future<Output = Result<Self::Output, Error>> + Send + 'a;
+}
+
+/// Resolves the tracking table, takes the lock, does `work`, and releases the lock on every
+/// path; the work's error wins over the release's.
+pub(crate) async fn with_lock<DB: Driver, W: Locked<DB>>(
+    cx: Cx<'_>,
+    conn: &mut Conn<'_, DB>,
+    work: W,
+) -> Result<W::Output, Error> {
+    let table = cx.table::<DB>()?.resolve::<DB>(conn.get()).await?;
+    let guard = lock::acquire(cx, conn, &table).await?;
+    let result = work.work(cx, conn.get(), &table).await;
+    lock::release(conn, &table, guard, result).await
+}
+
+/// The statements a script runs one by one, without blank pieces.
+pub(crate) fn statements(sql: &str, dialect: Dialect) -> Vec<Statement<'_>> {
+    split::split(sql, dialect)
+        .into_iter()
+        .filter(|s| !s.is_blank())
+        .collect()
+}
+
+/// Milliseconds, saturated.
+pub(crate) fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
