@@ -4,7 +4,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use crate::driver::Connect;
-use crate::engine::{self, admin::Admin, Cx};
+use crate::engine::{self, admin::Admin, Cx, Op};
 use crate::error::Error;
 use crate::report::{MigrationStatus, Report, Step};
 use crate::table::{Migrator, Version};
@@ -232,7 +232,7 @@ impl<'m> Runner<'m> {
         db: C,
         target: Version,
     ) -> impl Future<Output = Result<Report, Error>> + Send + use<'a, 'm, 'c, C> {
-        async move { engine::undo::run(self.cx(), &mut db.connect().await?, Some(target)).await }
+        async move { engine::locked(self.cx(), &mut db.connect().await?, Op::Undo(Some(target))).await }
     }
 
     /// Undoes every applied migration, as [`Runner::undo_to`] does.
@@ -240,7 +240,7 @@ impl<'m> Runner<'m> {
         &'a self,
         db: C,
     ) -> impl Future<Output = Result<Report, Error>> + Send + use<'a, 'm, 'c, C> {
-        async move { engine::undo::run(self.cx(), &mut db.connect().await?, None).await }
+        async move { engine::locked(self.cx(), &mut db.connect().await?, Op::Undo(None)).await }
     }
 
     /// The state of every migration, applied or not, and of applied ones this set lacks.
@@ -278,8 +278,8 @@ impl<'m> Runner<'m> {
         version: Version,
     ) -> impl Future<Output = Result<Report, Error>> + Send + use<'a, 'm, 'c, C> {
         async move {
-            let op = Admin::Baseline(version);
-            engine::admin::run(self.cx(), &mut db.connect().await?, op).await
+            let op = Op::Admin(Admin::Baseline(version));
+            engine::locked(self.cx(), &mut db.connect().await?, op).await
         }
     }
 
@@ -291,8 +291,8 @@ impl<'m> Runner<'m> {
         version: Version,
     ) -> impl Future<Output = Result<(), Error>> + Send + use<'a, 'm, 'c, C> {
         async move {
-            let op = Admin::Force(version);
-            engine::admin::run(self.cx(), &mut db.connect().await?, op).await?;
+            let op = Op::Admin(Admin::Force(version));
+            engine::locked(self.cx(), &mut db.connect().await?, op).await?;
             Ok(())
         }
     }
@@ -306,8 +306,8 @@ impl<'m> Runner<'m> {
         version: Version,
     ) -> impl Future<Output = Result<(), Error>> + Send + use<'a, 'm, 'c, C> {
         async move {
-            let op = Admin::Forget(version);
-            engine::admin::run(self.cx(), &mut db.connect().await?, op).await?;
+            let op = Op::Admin(Admin::Forget(version));
+            engine::locked(self.cx(), &mut db.connect().await?, op).await?;
             Ok(())
         }
     }

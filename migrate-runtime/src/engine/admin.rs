@@ -2,76 +2,62 @@
 //! migration as applied without running it) and `forget` (delete its row).
 
 use super::apply::{insert, reseal};
-use super::{with_lock, Chains, Cx, Locked};
+use super::{Chains, Cx};
 use crate::driver::tracking::{self, Write};
-use crate::driver::{Conn, Driver, Table};
+use crate::driver::{Driver, Table};
 use crate::error::Error;
 use crate::report::{Applied, Report};
 use crate::table::Version;
 
-/// An operation of this module, with its version.
+/// What a human decides on, with its version.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Admin {
+    /// Record every migration up to the version as applied, without running it.
     Baseline(Version),
+    /// Record the version as applied, without running it.
     Force(Version),
+    /// Delete the version's tracking row.
     Forget(Version),
 }
 
-/// Runs `op` under the lock.
-pub(crate) async fn run<DB: Driver>(
+/// Under the lock: `baseline`, `force` and `forget`.
+pub(crate) async fn admin<DB: Driver>(
     cx: Cx<'_>,
-    conn: &mut Conn<'_, DB>,
+    conn: &mut DB::Connection,
+    table: &Table,
     op: Admin,
 ) -> Result<Report, Error> {
-    if let Admin::Baseline(v) | Admin::Force(v) = op {
-        cx.known(v)?;
-    }
-    with_lock(cx, conn, op).await
-}
-
-impl<DB: Driver> Locked<DB> for Admin {
-    type Output = Report;
-
-    async fn work<'a>(
-        self,
-        cx: Cx<'a>,
-        conn: &'a mut DB::Connection,
-        table: &'a Table,
-    ) -> Result<Report, Error> {
-        {
-            let newest = tracking::newest::<DB>(conn, table).await?;
-            tracking::ensure::<DB>(conn, table, &newest).await?;
-            let rows = tracking::history::<DB>(conn, table).await?;
-            let recorded = |v: Version| rows.iter().any(|r| r.version == v.get());
-            match self {
-                Admin::Baseline(version) => {
-                    if !rows.is_empty() {
-                        return Err(Error::NotEmpty {
-                            table: table.key.clone(),
-                            rows: rows.len(),
-                        });
-                    }
-                    baseline::<DB>(cx, conn, table, version).await
-                }
-                Admin::Force(version) => {
-                    force::<DB>(cx, conn, table, version, recorded(version)).await?;
-                    Ok(Report::default())
-                }
-                Admin::Forget(version) => {
-                    if !recorded(version) {
-                        return Err(Error::NotRecorded {
-                            version,
-                            table: table.key.clone(),
-                        });
-                    }
-                    let delete = Write::Delete {
-                        version: version.get(),
-                    };
-                    tracking::write::<DB>(conn, table, delete).await?;
-                    tracing::warn!(version = %version, "tracking row deleted: the next run applies this migration again");
-                    Ok(Report::default())
-                }
+    let newest = tracking::newest::<DB>(conn, table).await?;
+    tracking::ensure::<DB>(conn, table, &newest).await?;
+    let rows = tracking::history::<DB>(conn, table).await?;
+    let recorded = |v: Version| rows.iter().any(|r| r.version == v.get());
+    match op {
+        Admin::Baseline(version) => {
+            if !rows.is_empty() {
+                return Err(Error::NotEmpty {
+                    table: table.key.clone(),
+                    rows: rows.len(),
+                });
             }
+            baseline::<DB>(cx, conn, table, version).await
+        }
+        Admin::Force(version) => {
+            force::<DB>(cx, conn, table, version, recorded(version)).await?;
+            Ok(Report::default())
+        }
+        Admin::Forget(version) => {
+            if !recorded(version) {
+                return Err(Error::NotRecorded {
+                    version,
+                    table: table.key.clone(),
+                });
+            }
+            let delete = Write::Delete {
+                version: version.get(),
+            };
+            tracking::write::<DB>(conn, table, delete).await?;
+            tracing::warn!(version = %version, "tracking row deleted: the next run applies this migration again");
+            Ok(Report::default())
         }
     }
 }

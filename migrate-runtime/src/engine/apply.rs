@@ -2,11 +2,10 @@
 //! transaction, the others statement by statement with progress recorded after each, so that
 //! a failure or a crash leaves a dirty row that says where to resume.
 
-use std::future::Future;
 use std::time::{Duration, Instant};
 
 use super::validate::{self, Plan};
-use super::{atomic, locate, millis, statements, with_lock, Chains, Cx, Locked};
+use super::{atomic, locate, millis, statements, Chains, Cx, Op};
 use crate::driver::tracking::{self, Write};
 use crate::driver::{Conn, Driver, Table};
 use crate::error::Error;
@@ -19,36 +18,16 @@ pub(crate) async fn run<DB: Driver>(
     conn: &mut Conn<'_, DB>,
     target: Option<Version>,
 ) -> Result<Report, Error> {
-    if let Some(target) = target {
-        cx.known(target)?;
-    }
     let table = cx.table::<DB>()?;
     let newest = tracking::newest::<DB>(conn.get(), &table).await?;
     if validate::up_to_date(cx.migrator, &newest, target) {
         return Ok(Report::default());
     }
-    with_lock(cx, conn, Apply { target }).await
-}
-
-struct Apply {
-    target: Option<Version>,
-}
-
-impl<DB: Driver> Locked<DB> for Apply {
-    type Output = Report;
-
-    fn work<'a>(
-        self,
-        cx: Cx<'a>,
-        conn: &'a mut DB::Connection,
-        table: &'a Table,
-    ) -> impl Future<Output = Result<Report, Error>> + Send + 'a {
-        apply::<DB>(cx, conn, table, self.target)
-    }
+    super::locked(cx, conn, Op::Apply(target)).await
 }
 
 /// Under the lock: validates the history, applies what is pending, reseals.
-async fn apply<DB: Driver>(
+pub(crate) async fn apply<DB: Driver>(
     cx: Cx<'_>,
     conn: &mut DB::Connection,
     table: &Table,

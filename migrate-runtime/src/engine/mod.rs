@@ -2,19 +2,19 @@
 //!
 //! - [`validate`]: pure functions over the tracking rows — the fast path's test, and what a
 //!   run must do or refuse;
-//! - [`lock`]: taking and releasing the migration lock; [`with_lock`] wraps every operation
-//!   that writes;
+//! - [`lock`]: taking and releasing the migration lock; [`locked`] wraps every operation
+//!   that writes ([`Op`]);
 //! - [`apply`], [`atomic`]: applying pending migrations, one transaction each or all in one;
 //! - [`locate`]: placing a failed statement in its file;
 //! - [`undo`]; [`admin`]: baseline, force, forget; [`inspect`]: status and plan.
 
-use std::future::Future;
 use std::time::Duration;
 
 use migrate_core::split::{self, Dialect, Statement};
 
 use crate::driver::{Conn, Driver, Table};
 use crate::error::Error;
+use crate::report::Report;
 use crate::runner::Options;
 use crate::table::{Migration, Migrator, Version};
 
@@ -87,31 +87,40 @@ impl<'m> Chains<'m> {
     }
 }
 
-/// Work done under the migration lock, on the resolved tracking table. It owns what it
-/// needs (`'static`): a borrowing one would hit rust-lang/rust#100013 in the callers' `Send`
-/// futures.
-pub(crate) trait Locked<DB: Driver>: Send + 'static {
-    /// What the work returns.
-    type Output: Send;
-
-    fn work<'a>(
-        self,
-        cx: Cx<'a>,
-        conn: &'a mut DB::Connection,
-        table: &'a Table,
-    ) -> impl Future<Output = Result<Self::Output, Error>> + Send + 'a;
+/// An operation that writes, done under the migration lock.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Op {
+    /// Apply what is pending, up to the target if given.
+    Apply(Option<Version>),
+    /// Undo what is newer than the target, or everything.
+    Undo(Option<Version>),
+    /// What a human decides on.
+    Admin(admin::Admin),
 }
 
-/// Resolves the tracking table, takes the lock, does `work`, and releases the lock on every
-/// path; the work's error wins over the release's.
-pub(crate) async fn with_lock<DB: Driver, W: Locked<DB>>(
+/// Resolves the tracking table, takes the lock, does `op`, and releases the lock on every
+/// path; the operation's error wins over the release's.
+pub(crate) async fn locked<DB: Driver>(
     cx: Cx<'_>,
     conn: &mut Conn<'_, DB>,
-    work: W,
-) -> Result<W::Output, Error> {
+    op: Op,
+) -> Result<Report, Error> {
+    match op {
+        Op::Apply(Some(v))
+        | Op::Undo(Some(v))
+        | Op::Admin(admin::Admin::Baseline(v) | admin::Admin::Force(v)) => {
+            cx.known(v)?;
+        }
+        Op::Apply(None) | Op::Undo(None) | Op::Admin(admin::Admin::Forget(_)) => {}
+    }
     let table = cx.table::<DB>()?.resolve::<DB>(conn.get()).await?;
     let guard = lock::acquire(cx, conn, &table).await?;
-    let result = work.work(cx, conn.get(), &table).await;
+    let c = conn.get();
+    let result = match op {
+        Op::Apply(target) => apply::apply::<DB>(cx, c, &table, target).await,
+        Op::Undo(target) => undo::undo::<DB>(cx, c, &table, target).await,
+        Op::Admin(op) => admin::admin::<DB>(cx, c, &table, op).await,
+    };
     lock::release(conn, &table, guard, result).await
 }
 

@@ -1,46 +1,17 @@
 //! Undoing applied migrations with their down scripts, newest first.
 
-use std::future::Future;
 use std::time::Instant;
 
 use super::apply::in_transaction;
-use super::{locate, statements, validate, with_lock, Cx, Locked};
+use super::{locate, statements, validate, Cx};
 use crate::driver::tracking::{self, Write};
-use crate::driver::{Conn, Driver, Table};
+use crate::driver::{Driver, Table};
 use crate::error::Error;
 use crate::report::{Applied, Report};
 use crate::table::{Migration, Script, Transaction, Version};
 
-/// `undo_to` (`Some`: the target stays applied) and `undo_all` (`None`).
-pub(crate) async fn run<DB: Driver>(
-    cx: Cx<'_>,
-    conn: &mut Conn<'_, DB>,
-    target: Option<Version>,
-) -> Result<Report, Error> {
-    if let Some(target) = target {
-        cx.known(target)?;
-    }
-    with_lock(cx, conn, Undo { target }).await
-}
-
-struct Undo {
-    target: Option<Version>,
-}
-
-impl<DB: Driver> Locked<DB> for Undo {
-    type Output = Report;
-
-    fn work<'a>(
-        self,
-        cx: Cx<'a>,
-        conn: &'a mut DB::Connection,
-        table: &'a Table,
-    ) -> impl Future<Output = Result<Report, Error>> + Send + 'a {
-        undo::<DB>(cx, conn, table, self.target)
-    }
-}
-
-async fn undo<DB: Driver>(
+/// Under the lock: `undo_to` (`Some`: the target stays applied) and `undo_all` (`None`).
+pub(crate) async fn undo<DB: Driver>(
     cx: Cx<'_>,
     conn: &mut DB::Connection,
     table: &Table,
