@@ -62,11 +62,12 @@
 
 #[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
 pub use migrate_runtime::{
-    sqlx, Applied, Connect, DatabaseError, Driver, MigrationStatus, Report, Runner, State, Step,
-    DEFAULT_TABLE,
+    sqlx, Applied, Connect, DatabaseError, Driver, MigrationStatus, Progress, Report, Runner,
+    State, Step, DEFAULT_TABLE,
 };
 pub use migrate_runtime::{
-    Amendment, Error, Migration, Migrator, NegativeVersion, Script, Timestamp, Transaction, Version,
+    Amendment, Error, Migration, Migrator, NegativeVersion, Script, Timestamp, Transaction,
+    Version, Vocabulary,
 };
 
 /// Embeds a migrations directory, checked at compile time, as a [`Migrator`].

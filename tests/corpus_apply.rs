@@ -13,7 +13,7 @@
 //! goes the same way, newest first, carrying on with the next script after a failure, as
 //! `sets.json`'s numbers were made. The runtime carries on the only way its public API allows: `undo` stops
 //! at the failing down (rolled back, or, for a no-transaction one, stopped at the failing
-//! statement as `ON_ERROR_STOP` stops psql), `forget` drops that migration's tracking row, and
+//! statement as `ON_ERROR_STOP` stops psql), `forget_applied` drops that migration's tracking row, and
 //! `undo` goes on with the older ones. So both sides leave a failing down's effects exactly as
 //! far as they got, and the two lists of failing downs must be equal.
 
@@ -690,7 +690,7 @@ async fn check_up<DB: Driver>(
     }
 }
 
-/// Undoes everything, going on after a failing down with `forget`; the versions whose down
+/// Undoes everything, going on after a failing down with `forget_applied`; the versions whose down
 /// failed, newest first, or `None` when the runtime stopped with another error.
 async fn check_down<DB: Driver>(
     set: &Set,
@@ -715,7 +715,7 @@ async fn check_down<DB: Driver>(
                 };
                 let version = *version;
                 failures.push(e);
-                if let Err(e) = runner(migrator).forget(pool, version).await {
+                if let Err(e) = runner(migrator).forget_applied(pool, version).await {
                     problems.add(set, format!("forget {version}: {e}"));
                     return None;
                 }

@@ -79,7 +79,7 @@ async fn dirty_then_resume<D: Db>(db: &D, dir: &Dir, fix: &str) {
         format!("migration 2 ({file}) is dirty"),
         format!("stopped after statement 1 of 3, before {file}:4 (the process stopped mid-way)"),
         "statements 1 to 1 are applied".to_owned(),
-        "run again with `resume`".to_owned(),
+        "run again with `Runner::resume(true)`".to_owned(),
     ]);
     let status = set.status(db.pool()).await.expect("status");
     assert_eq!(

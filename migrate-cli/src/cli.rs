@@ -84,7 +84,7 @@ pub enum Command {
 
     /// Delete the tracking row of VERSION, so the next `up` runs it again from its first
     /// statement: for a dirty migration whose partial effects were reverted by hand.
-    Forget(VersionArg),
+    Forget(Forget),
 
     /// Move a late-merged, unlocked migration after the newest one: rename its file(s) or
     /// diesel directory to the next version in the directory's numbering.
@@ -211,6 +211,19 @@ pub struct Down {
     /// Undo every applied migration.
     #[arg(long)]
     pub all: bool,
+}
+
+/// `forget`.
+#[derive(Debug, Args)]
+pub struct Forget {
+    /// The migration's version.
+    #[arg(value_parser = version_parser())]
+    pub version: i64,
+
+    /// Forget a migration that is applied cleanly too (its effects must be gone: the next
+    /// `up` runs it again).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// A command's one version.

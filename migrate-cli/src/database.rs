@@ -73,6 +73,7 @@ impl Database {
                 Database::Postgres(open(options.connect()).await?)
             }
             Kind::Sqlite => {
+                refuse_memory(url)?;
                 let mut options = SqliteConnectOptions::from_str(url).map_err(bad_url)?;
                 // `?mode=rwc` in the URL creates the file for any command.
                 if create {
@@ -102,6 +103,28 @@ impl Database {
             Database::MySql(c) => c.close().await,
         };
     }
+}
+
+/// Refuses a SQLite URL that names no file: an in-memory database (`sqlite::memory:`,
+/// `?mode=memory`) or an empty path (`sqlite:`, an unset variable in `sqlite:$DB`) would take
+/// the migrations and be gone when the command exits, which would report success for nothing.
+fn refuse_memory(url: &str) -> Result<(), Failure> {
+    let rest = url.split_once(':').map_or("", |(_, rest)| rest);
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let memory = query
+        .split('&')
+        .any(|pair| pair.eq_ignore_ascii_case("mode=memory"));
+    let what = if path.trim().is_empty() {
+        "names no file"
+    } else if path == ":memory:" || memory {
+        "is an in-memory database"
+    } else {
+        return Ok(());
+    };
+    Err(Failure::usage(format!(
+        "the database URL `{url}` {what}: what migrate applies there is gone when the command exits; give a file, as in `sqlite:app.db` (check that the variable the URL comes from is set)"
+    )))
 }
 
 /// A connection, or why there is none, within [`CONNECT_TIMEOUT`].
@@ -139,5 +162,28 @@ mod tests {
             Some(exit::USAGE)
         );
         assert_eq!(Kind::of("app.db").err().map(|f| f.code), Some(exit::USAGE));
+    }
+
+    #[test]
+    fn sqlite_urls_must_name_a_file() {
+        for url in [
+            "sqlite:",
+            "sqlite://",
+            "sqlite:  ",
+            "sqlite::memory:",
+            "sqlite://:memory:",
+            "sqlite://?mode=memory",
+            "sqlite:app.db?mode=memory",
+        ] {
+            let refused = refuse_memory(url).err().map(|f| f.code);
+            assert_eq!(refused, Some(exit::USAGE), "{url}");
+        }
+        for url in [
+            "sqlite:app.db",
+            "sqlite://dir/app.db?mode=rwc",
+            "sqlite:///tmp/a.db",
+        ] {
+            assert!(refuse_memory(url).is_ok(), "{url}");
+        }
     }
 }

@@ -60,19 +60,37 @@ impl Failure {
         }
     }
 
-    /// A runtime error: its message, which says what to do, then its causes.
+    /// A runtime error: its message, with advice in this command line's words, then its
+    /// causes.
     pub fn runtime(error: &migrate::Error) -> Self {
         if let migrate::Error::Source(problems) = error {
             return Self::diagnostics(problems);
         }
-        Self::error(with_causes(error))
+        Self::error(causes(
+            error.describe(&WORDS),
+            std::error::Error::source(error),
+        ))
     }
 }
 
+/// How the runtime's advice names what to do on this command line.
+const WORDS: migrate::Vocabulary = migrate::Vocabulary {
+    resume: "`migrate up --resume`",
+    force: "`migrate force {v}`",
+    forget_applied: "`migrate forget {v} --force`",
+    allow_missing: "`migrate up --allow-missing`",
+    allow_out_of_order: "`migrate up --allow-out-of-order`",
+    lock_timeout: "`--lock-timeout`",
+    run: "`migrate up`",
+};
+
 /// An error's message followed by its sources' (`: caused by …`), each only once.
 pub fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
+    causes(error.to_string(), error.source())
+}
+
+/// `text` followed by the messages of `source` and its sources, each only once.
+fn causes(mut text: String, mut source: Option<&(dyn std::error::Error + 'static)>) -> String {
     while let Some(cause) = source {
         let message = cause.to_string();
         if !text.contains(&message) {
@@ -104,6 +122,14 @@ mod tests {
     fn causes_follow_the_message_once() {
         let plain = migrate::Error::AtomicUnsupported { database: "MySQL" };
         assert_eq!(with_causes(&plain), plain.to_string());
+        // advice in this command line's words, not the library's
+        let missing = migrate::Error::Missing {
+            version: migrate::Version::new(7).expect("a version"),
+            name: "x".into(),
+        };
+        let text = &Failure::runtime(&missing).messages[0];
+        assert!(text.contains("`migrate up --allow-missing`"), "{text}");
+        assert!(!text.contains("Runner::"), "{text}");
         let wrapped = migrate::Error::Database(migrate::sqlx::Error::Protocol("boom".into()));
         let text = with_causes(&wrapped);
         assert!(

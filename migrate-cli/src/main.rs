@@ -80,7 +80,7 @@ fn run(cli: &Cli, out: &Output) -> Result<u8, Failure> {
         Command::Redo => Op::Redo,
         Command::Baseline(args) => Op::Baseline(args.version),
         Command::Force(args) => Op::Force(args.version),
-        Command::Forget(args) => Op::Forget(args.version),
+        Command::Forget(args) => Op::Forget(args.version, args.force),
     };
     let Some(url) = cli.database_url.as_deref().filter(|u| !u.is_empty()) else {
         return Err(Failure::usage(

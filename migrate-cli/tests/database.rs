@@ -264,7 +264,14 @@ fn scenario(w: &Work, url: &str, engine: Engine) {
     m(&["status", "--exit-code"]).code(OK);
 
     // forget and force: what a human decides
-    m(&["forget", "6"]).code(OK).out("forgot migration 6");
+    // applied cleanly: forgetting would run it again over its own effects
+    m(&["forget", "6"])
+        .code(ERROR)
+        .err("migration 6 is applied cleanly")
+        .err("`migrate forget 6 --force`");
+    m(&["forget", "6", "--force"])
+        .code(OK)
+        .out("forgot migration 6");
     assert_eq!(json_of(w, url, 6)["state"], "pending");
     m(&["forget", "6"])
         .code(ERROR)
@@ -299,6 +306,11 @@ fn sqlite() {
     let w = Work::new("sqlite");
     // `mode=rwc`: the read-only first `status` may create the file
     scenario(&w, "sqlite:app.db?mode=rwc", Engine::Sqlite);
+    let race = w.path().join("race.db");
+    racing_ups(
+        &format!("sqlite:{}?mode=rwc", race.display()),
+        Engine::Sqlite,
+    );
 
     // read-only commands do not create a database
     on(&w, "sqlite:missing.db", &["status"])
@@ -349,6 +361,7 @@ fn postgres() {
         .unwrap_or_else(|e| panic!("{e}"));
     let w = Work::new("postgres");
     scenario(&w, &cluster.url("cli"), Engine::Postgres);
+    racing_ups(&cluster.url("cli"), Engine::Postgres);
     // the schema option reaches the tracking table
     cluster
         .execute("cli", "CREATE SCHEMA ops")
@@ -389,6 +402,7 @@ fn mariadb() {
         .unwrap_or_else(|e| panic!("{e}"));
     let w = Work::new("mariadb");
     scenario(&w, &server.url("cli"), Engine::MariaDb);
+    racing_ups(&server.url("cli"), Engine::MariaDb);
     // mariadb:// names the same driver
     let url = server.url("cli").replacen("mysql://", "mariadb://", 1);
     on(&w, &url, &["status", "--exit-code"]).code(OK);
@@ -397,6 +411,107 @@ fn mariadb() {
     on(&w, &refused, &["status"])
         .code(ERROR)
         .err("cannot connect to the database");
+}
+
+/// 16 `migrate up` started 0.1 s apart while the first runs a slow statement-by-statement
+/// migration: every one waits for the lock and exits 0 (none judges the migration in progress
+/// as dirty), `status` meanwhile says "in progress", and each migration is applied once.
+fn racing_ups(url: &str, engine: Engine) {
+    let slow = match engine {
+        Engine::Postgres => "SELECT pg_sleep(2);",
+        Engine::MariaDb => "SELECT SLEEP(2);",
+        Engine::Sqlite => "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 4000000) SELECT count(*) FROM c;",
+    };
+    let w = Work::new("race");
+    w.write("migrations/1_log.sql", "CREATE TABLE race_log (note INT);\n")
+        .write(
+            "migrations/2_slow.sql",
+            &format!("-- migrate:no-transaction\nINSERT INTO race_log VALUES (2);\n{slow}\nINSERT INTO race_log VALUES (3);\n"),
+        )
+        .write("migrations/3_after.sql", "INSERT INTO race_log VALUES (4);\n");
+    let args = ["--database-url", url, "--table", "race_migrations", "up"];
+    let mut children = Vec::new();
+    let mut in_progress = false;
+    for _ in 0..16 {
+        children.push(w.spawn(&args));
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        if !in_progress {
+            let status = on(
+                &w,
+                url,
+                &["--table", "race_migrations", "status", "--format", "json"],
+            );
+            in_progress = status.code == OK && status.stdout.contains("\"in progress\"");
+        }
+    }
+    for (i, child) in children.into_iter().enumerate() {
+        let run = support::finish(child);
+        assert_eq!(run.code, OK, "runner {i}:\n{run}");
+    }
+    assert!(in_progress, "status never saw the migration in progress");
+    let status = on(
+        &w,
+        url,
+        &["--table", "race_migrations", "status", "--exit-code"],
+    );
+    status.code(OK);
+    for note in [2, 3, 4] {
+        let count = count(
+            engine,
+            url,
+            &format!("SELECT COUNT(*) FROM race_log WHERE note = {note}"),
+        );
+        assert_eq!(count, 1, "note {note} applied {count} times");
+    }
+}
+
+/// The number the query returns on the database of `url`.
+fn count(engine: Engine, url: &str, sql: &str) -> i64 {
+    use migrate::sqlx;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    runtime.block_on(async {
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        let found: Result<i64, sqlx::Error> = match engine {
+            Engine::Postgres => {
+                let pool = sqlx::PgPool::connect(url)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                sqlx::query_scalar(sql).fetch_one(&pool).await
+            }
+            Engine::MariaDb => {
+                let pool = sqlx::MySqlPool::connect(url)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                sqlx::query_scalar(sql).fetch_one(&pool).await
+            }
+            Engine::Sqlite => {
+                let pool = sqlx::SqlitePool::connect(url)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                sqlx::query_scalar(sql).fetch_one(&pool).await
+            }
+        };
+        found.unwrap_or_else(|e| panic!("{e}"))
+    })
+}
+
+/// A SQLite URL that names no file is refused: whatever `up` did there would be gone.
+#[test]
+fn sqlite_urls_without_a_file_are_refused() {
+    let w = Work::new("memory");
+    w.write("migrations/1_a.sql", "CREATE TABLE a (id INT);\n");
+    for url in ["sqlite:", "sqlite::memory:", "sqlite://?mode=memory"] {
+        on(&w, url, &["up"])
+            .code(2)
+            .err("give a file")
+            .no_out("applied");
+    }
+    w.migrate_env(&["up"], &[("DATABASE_URL", "sqlite:")])
+        .code(2)
+        .err("names no file");
 }
 
 /// A port nothing listens on (bound, then released).

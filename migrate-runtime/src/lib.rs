@@ -30,9 +30,9 @@ mod version;
 pub use driver::{Connect, Driver};
 #[cfg(feature = "_db")]
 pub use error::DatabaseError;
-pub use error::Error;
+pub use error::{Error, Vocabulary};
 #[cfg(feature = "_db")]
-pub use report::{Applied, MigrationStatus, Report, State, Step};
+pub use report::{Applied, MigrationStatus, Progress, Report, State, Step};
 #[cfg(feature = "_db")]
 pub use runner::{Runner, DEFAULT_TABLE};
 pub use table::{Amendment, Migration, Migrator, Script, Transaction};

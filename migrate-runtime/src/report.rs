@@ -20,6 +20,11 @@ pub enum State {
     },
     /// Applied, but not in this migration set (the binary is older than the database).
     Missing,
+    /// Being applied statement by statement now: its runner holds the migration lock.
+    InProgress {
+        /// Statements done so far.
+        statements_done: usize,
+    },
     /// Started statement by statement and stopped part-way.
     Dirty {
         /// Statements done.
@@ -36,6 +41,9 @@ impl fmt::Display for State {
             State::Pending => f.write_str("pending"),
             State::Edited { .. } => f.write_str("edited"),
             State::Missing => f.write_str("missing"),
+            State::InProgress { statements_done } => {
+                write!(f, "in progress ({statements_done} statements done)")
+            }
             State::Dirty {
                 statements_done, ..
             } => write!(f, "dirty ({statements_done} statements done)"),
@@ -91,4 +99,25 @@ pub struct Applied {
 pub struct Report {
     /// Migrations applied (by `run`) or undone (by `undo`), in the order it happened.
     pub migrations: Vec<Applied>,
+}
+
+/// What a run tells while it works, to the callback of [`crate::Runner::on_progress`].
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub enum Progress<'a> {
+    /// The lock is held and the history validated: this many migrations will be applied
+    /// (or undone), a resumed one included.
+    Planned {
+        /// How many.
+        migrations: usize,
+    },
+    /// A migration starts.
+    Started {
+        /// Its version.
+        version: Version,
+        /// Its description.
+        name: &'a str,
+    },
+    /// A migration is applied (or undone).
+    Done(&'a Applied),
 }

@@ -1,12 +1,14 @@
 //! The options of a run and the operations a [`Runner`] offers.
 
+use std::fmt;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::driver::Connect;
 use crate::engine::{self, admin::Admin, Cx, Op};
 use crate::error::Error;
-use crate::report::{MigrationStatus, Report, Step};
+use crate::report::{MigrationStatus, Progress, Report, Step};
 use crate::table::{Migrator, Version};
 
 /// The default tracking table.
@@ -23,6 +25,17 @@ pub(crate) struct Options {
     pub lock_timeout: Duration,
     pub locking: bool,
     pub resume: bool,
+    pub observer: Option<Observer>,
+}
+
+/// The callback of [`Runner::on_progress`].
+#[derive(Clone)]
+pub(crate) struct Observer(pub Arc<dyn Fn(Progress<'_>) + Send + Sync>);
+
+impl fmt::Debug for Observer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Observer(..)")
+    }
 }
 
 impl Default for Options {
@@ -36,6 +49,7 @@ impl Default for Options {
             lock_timeout: Duration::from_secs(60),
             locking: true,
             resume: false,
+            observer: None,
         }
     }
 }
@@ -182,6 +196,13 @@ impl<'m> Runner<'m> {
         self
     }
 
+    /// Calls `observer` as the run works: how many migrations it will apply once it holds the
+    /// lock, and each one as it starts and ends (for a progress bar).
+    pub fn on_progress(mut self, observer: impl Fn(Progress<'_>) + Send + Sync + 'static) -> Self {
+        self.options.observer = Some(Observer(Arc::new(observer)));
+        self
+    }
+
     /// The tracking table's name and schema, as set.
     pub fn tracking_table(&self) -> (&str, Option<&str>) {
         (&self.options.table, self.options.schema.as_deref())
@@ -299,7 +320,8 @@ impl<'m> Runner<'m> {
 
     /// Deletes the tracking row of `version`, so the next run applies it again from its first
     /// statement: for a dirty migration whose partial effects were reverted by hand. Refused
-    /// ([`Error::NotRecorded`]) when the row is not there.
+    /// when the row is not there ([`Error::NotRecorded`]) or the migration is applied cleanly
+    /// ([`Error::ForgetApplied`]: see [`Runner::forget_applied`]).
     pub fn forget<'a, 'c, C: Connect<'c>>(
         &'a self,
         db: C,
@@ -307,6 +329,21 @@ impl<'m> Runner<'m> {
     ) -> impl Future<Output = Result<(), Error>> + Send + use<'a, 'm, 'c, C> {
         async move {
             let op = Op::Admin(Admin::Forget(version));
+            engine::locked(self.cx(), &mut db.connect().await?, op).await?;
+            Ok(())
+        }
+    }
+
+    /// Deletes the tracking row of `version` whatever its state, so the next run applies it
+    /// again: for a migration whose effects a human removed. Prefer undoing it
+    /// ([`Runner::undo_to`]) where it has a down script.
+    pub fn forget_applied<'a, 'c, C: Connect<'c>>(
+        &'a self,
+        db: C,
+        version: Version,
+    ) -> impl Future<Output = Result<(), Error>> + Send + use<'a, 'm, 'c, C> {
+        async move {
+            let op = Op::Admin(Admin::ForgetApplied(version));
             engine::locked(self.cx(), &mut db.connect().await?, op).await?;
             Ok(())
         }

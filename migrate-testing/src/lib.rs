@@ -109,7 +109,14 @@ pub enum Error {
 
     /// Migrating the test database failed.
     #[error(transparent)]
-    Migrate(#[from] migrate_runtime::Error),
+    Migrate(Box<migrate_runtime::Error>),
+}
+
+#[cfg(feature = "_db")]
+impl From<migrate_runtime::Error> for Error {
+    fn from(error: migrate_runtime::Error) -> Self {
+        Error::Migrate(Box::new(error))
+    }
 }
 
 #[cfg(feature = "_db")]

@@ -302,7 +302,7 @@ pub async fn force<D: Db>(db: &D) {
         "stopped after statement 1 of 3",
         &format!("before {file}:3"),
         "resume",
-        "force 2",
+        "`Runner::force(2)`",
     ]);
 
     // A human does statements 2 and 3 by hand and records the migration as done.
@@ -697,11 +697,16 @@ pub async fn tampered_checksum<D: Db>(db: &D) {
     let one = BASIC.get(v(1)).expect("1");
     let two = BASIC.get(v(2)).expect("2");
     assert!(
-        matches!(&err, Error::ChecksumMismatch { version, file, applied, embedded }
+        matches!(&err, Error::ChecksumMismatch { version, file, applied, embedded, row_edited: true }
             if *version == v(1) && file == one.up().file()
             && *applied == hex(two.checksum()) && *embedded == hex(one.checksum())),
         "{err}"
     );
+    // the row changed, not the file: the advice is to restore the row, not the file
+    err.assert_says(["was changed by hand", "`Runner::force(1)`"]);
+    assert!(!err.to_string().contains("restore the file"), "{err}");
+    BASIC.runner().force(db.pool(), v(1)).await.expect("force");
+    assert!(BASIC.plan(db.pool()).await.expect("plan").is_empty());
 }
 
 /// Someone deletes an applied row below the newest: the full validation (`plan`, or a run with
@@ -724,8 +729,8 @@ pub async fn deleted_row<D: Db>(db: &D) {
     err.assert_says([
         "has no tracking row",
         "was deleted",
-        "force 2",
-        "allow_out_of_order",
+        "`Runner::force(2)`",
+        "`Runner::allow_out_of_order(true)`",
     ]);
     assert!(db.has_table("b").await);
     // Its effects are still there: a human records it.
@@ -751,7 +756,7 @@ pub async fn edited_file<D: Db>(db: &D) {
     let applied = hex(before.get(v(1)).expect("1").checksum());
     let embedded = hex(after.get(v(1)).expect("1").checksum());
     assert!(
-        matches!(&err, Error::ChecksumMismatch { version, file, applied: a, embedded: e }
+        matches!(&err, Error::ChecksumMismatch { version, file, applied: a, embedded: e, row_edited: false }
             if *version == v(1) && *file == dir.shown("1_a.sql") && *a == applied && *e == embedded),
         "{err}"
     );

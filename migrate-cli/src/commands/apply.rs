@@ -1,5 +1,6 @@
 //! The commands that talk to a database: status, up, down, redo, baseline, force, forget.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use migrate::{Connect, MigrationStatus, Migrator, Report, Runner, State, Transaction, Version};
@@ -39,8 +40,8 @@ pub enum Op<'a> {
     Baseline(i64),
     /// `force`.
     Force(i64),
-    /// `forget`.
-    Forget(i64),
+    /// `forget`, and whether `--force` was given.
+    Forget(i64, bool),
 }
 
 impl Op<'_> {
@@ -150,8 +151,13 @@ async fn on(conn: &mut impl Conn, cx: &Context<'_>, op: Op<'_>) -> Result<u8, Fa
             ));
             Ok(exit::OK)
         }
-        Op::Forget(version) => {
-            cx.runner().forget(conn.db(), version_of(version)?).await?;
+        Op::Forget(version, force) => {
+            let version = version_of(version)?;
+            if force {
+                cx.runner().forget_applied(conn.db(), version).await?;
+            } else {
+                cx.runner().forget(conn.db(), version).await?;
+            }
             cx.out.line(format!(
                 "forgot migration {version}: its tracking row is gone; the next `migrate up` runs it from its first statement"
             ));
@@ -169,6 +175,7 @@ fn state_name(state: &State) -> &'static str {
         State::Edited { .. } => "edited",
         State::Missing => "missing",
         State::Dirty { .. } => "dirty",
+        State::InProgress { .. } => "in progress",
     }
 }
 
@@ -215,6 +222,9 @@ fn status_json(migrator: &Migrator, list: &[MigrationStatus]) -> String {
                     item["statements_done"] = json!(statements_done);
                     item["error"] = json!(error);
                 }
+                State::InProgress { statements_done } => {
+                    item["statements_done"] = json!(statements_done);
+                }
                 State::Applied | State::Pending | State::Missing => {}
             }
             item
@@ -258,12 +268,19 @@ fn print_status(cx: &Context<'_>, list: &[MigrationStatus]) {
         &rows,
     ));
     let count = |name: &str| list.iter().filter(|s| state_name(&s.state) == name).count();
-    let summary: Vec<String> = ["applied", "pending", "edited", "missing", "dirty"]
-        .into_iter()
-        .map(|name| (name, count(name)))
-        .filter(|(_, n)| *n > 0)
-        .map(|(name, n)| format!("{n} {name}"))
-        .collect();
+    let summary: Vec<String> = [
+        "applied",
+        "pending",
+        "edited",
+        "missing",
+        "dirty",
+        "in progress",
+    ]
+    .into_iter()
+    .map(|name| (name, count(name)))
+    .filter(|(_, n)| *n > 0)
+    .map(|(name, n)| format!("{n} {name}"))
+    .collect();
     out.line(summary.join(", "));
     for s in list {
         let file = s.file.as_deref().unwrap_or("");
@@ -285,6 +302,10 @@ fn print_status(cx: &Context<'_>, list: &[MigrationStatus]) {
                 "migration {} ({}) is applied but not in {}: the database is newer than this directory",
                 s.version, s.name, cx.dir
             )),
+            State::InProgress { .. } => out.note(format!(
+                "migration {} ({file}) is being applied by another runner, which holds the migration lock",
+                s.version
+            )),
             State::Applied | State::Pending => {}
         }
     }
@@ -293,76 +314,115 @@ fn print_status(cx: &Context<'_>, list: &[MigrationStatus]) {
 // ----------------------------------------------------------------------------------- up
 
 async fn up(conn: &mut impl Conn, cx: &Context<'_>, args: &cli::Up) -> Result<u8, Failure> {
+    let target = args.to.map(version_of).transpose()?;
+    if let Some(version) = target {
+        if cx.migrator.get(version).is_none() {
+            return Err(migrate::Error::UnknownVersion { version }.into());
+        }
+    }
     let runner = cx
         .runner()
         .resume(args.resume)
         .allow_missing(args.allow_missing)
         .allow_out_of_order(args.allow_out_of_order);
-    if let Some(to) = args.to {
-        let version = version_of(to)?;
-        if cx.migrator.get(version).is_none() {
-            return Err(migrate::Error::UnknownVersion { version }.into());
-        }
-    }
-    let steps: Vec<migrate::Step> = runner
-        .plan(conn.db())
-        .await?
-        .into_iter()
-        .filter(|s| args.to.is_none_or(|to| s.version.get() <= to))
-        .collect();
     if args.dry_run {
+        let steps = match target {
+            Some(target) => runner.plan_to(conn.db(), target).await?,
+            None => runner.plan(conn.db()).await?,
+        };
         dry_run(cx, &steps);
         return Ok(exit::OK);
     }
-    if steps.is_empty() {
-        cx.out.line(format!(
+    // One run: it decides what to do under the lock (a second `migrate up` waits for the
+    // first instead of judging its half-done migration), and tells the bar as it goes.
+    let bar = Arc::new(Mutex::new(Bar::default()));
+    let out = *cx.out;
+    let seen = Arc::clone(&bar);
+    let runner = runner.on_progress(move |event| {
+        if let Ok(mut bar) = seen.lock() {
+            bar.on(event, &out);
+        }
+    });
+    let result = match target {
+        Some(target) => runner.run_to(conn.db(), target).await,
+        None => runner.run(conn.db()).await,
+    };
+    let applied = bar.lock().map_or(0, |mut bar| bar.finish());
+    match result {
+        Ok(report) if report.migrations.is_empty() => cx.out.line(format!(
             "nothing to apply: {} migration(s), all applied{}",
             cx.migrator.migrations().len(),
             args.to.map(|to| format!(" up to {to}")).unwrap_or_default()
-        ));
-        return Ok(exit::OK);
-    }
-    // One migration per call, so the bar can move; each call validates the history again
-    // under the lock, so this is as safe as one `run`.
-    let progress = Progress::start(steps.len());
-    let mut applied = 0;
-    for (done, step) in steps.iter().enumerate() {
-        progress.set(done, &format!("{} {}", step.version, step.name));
-        let report = match runner.run_to(conn.db(), step.version).await {
-            Ok(report) => report,
-            Err(e) => {
-                progress.finish();
-                if applied > 0 {
-                    cx.out
-                        .note(format!("{applied} migration(s) applied before the error"));
-                }
-                return Err(e.into());
+        )),
+        Ok(report) => cx
+            .out
+            .line(format!("{} migration(s) applied", report.migrations.len())),
+        Err(e) => {
+            if applied > 0 {
+                cx.out
+                    .note(format!("{applied} migration(s) applied before the error"));
             }
-        };
-        applied += report.migrations.len();
-        for line in report_lines(cx.out, "applied", &report) {
-            progress.println(&line);
+            return Err(e.into());
         }
     }
-    progress.finish();
-    cx.out.line(format!("{applied} migration(s) applied"));
     Ok(exit::OK)
+}
+
+/// The progress bar of `up`, fed by the run.
+#[derive(Default)]
+struct Bar {
+    progress: Option<Progress>,
+    done: usize,
+}
+
+impl Bar {
+    fn on(&mut self, event: migrate::Progress<'_>, out: &Output) {
+        match event {
+            migrate::Progress::Planned { migrations } => {
+                self.progress = Some(Progress::start(migrations));
+            }
+            migrate::Progress::Started { version, name } => {
+                if let Some(p) = &self.progress {
+                    p.set(self.done, &format!("{version} {name}"));
+                }
+            }
+            migrate::Progress::Done(applied) => {
+                self.done += 1;
+                let line = report_line(out, "applied", applied);
+                match &self.progress {
+                    Some(p) => p.println(&line),
+                    None => println!("{line}"),
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Removes the bar; how many migrations were applied.
+    fn finish(&mut self) -> usize {
+        if let Some(p) = self.progress.take() {
+            p.finish();
+        }
+        self.done
+    }
 }
 
 fn report_lines(out: &Output, verb: &str, report: &Report) -> Vec<String> {
     report
         .migrations
         .iter()
-        .map(|m| {
-            format!(
-                "{} {} {} {}",
-                out.paint(verb, Color::Green),
-                m.version,
-                m.name,
-                out.paint(&format!("({} ms)", m.duration.as_millis()), Color::Dim)
-            )
-        })
+        .map(|m| report_line(out, verb, m))
         .collect()
+}
+
+fn report_line(out: &Output, verb: &str, m: &migrate::Applied) -> String {
+    format!(
+        "{} {} {} {}",
+        out.paint(verb, Color::Green),
+        m.version,
+        m.name,
+        out.paint(&format!("({} ms)", m.duration.as_millis()), Color::Dim)
+    )
 }
 
 fn dry_run(cx: &Context<'_>, steps: &[migrate::Step]) {

@@ -133,14 +133,29 @@ impl Work {
         self.migrate_env(args, &[])
     }
 
-    /// [`Work::migrate`] with extra environment variables.
-    pub fn migrate_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+    /// `migrate <args>` here, with no `DATABASE_URL` from outside and no colours.
+    fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_migrate"));
         command
             .args(args)
             .current_dir(&self.root)
             .env_remove("DATABASE_URL")
             .env("NO_COLOR", "1");
+        command
+    }
+
+    /// Starts `migrate <args>` here without waiting for it (see [`finish`]).
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        self.command(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run migrate: {e}"))
+    }
+
+    /// [`Work::migrate`] with extra environment variables.
+    pub fn migrate_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut command = self.command(args);
         for (key, value) in env {
             command.env(key, value);
         }
@@ -152,6 +167,18 @@ impl Work {
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         }
+    }
+}
+
+/// Waits for a command [`Work::spawn`] started.
+pub fn finish(child: std::process::Child) -> Run {
+    let output = child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("cannot wait for migrate: {e}"));
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
 }
 

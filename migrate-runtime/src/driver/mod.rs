@@ -76,6 +76,11 @@ pub trait Driver: Database + Sized + sealed::Sealed {
     const BATCH_ELAPSED_MS: &'static str = "0";
     #[doc(hidden)]
     const TYPES: Types;
+    /// A query of one text column: the session state a migration may change and a run puts
+    /// back after each one (PostgreSQL's `search_path`, MySQL's current database), so every
+    /// migration starts from the session the run started with.
+    #[doc(hidden)]
+    const SESSION_SQL: Option<&'static str> = None;
     /// What holds the session lock until it is released.
     #[doc(hidden)]
     type Lock: Send;
@@ -87,6 +92,13 @@ pub trait Driver: Database + Sized + sealed::Sealed {
     /// `text` as a string literal that reads the same whatever the session's settings.
     #[doc(hidden)]
     fn text_literal(text: &str) -> String;
+
+    /// SQL that puts back the session state [`Driver::SESSION_SQL`] read.
+    #[doc(hidden)]
+    fn restore_session_sql(saved: &str) -> String {
+        let _ = saved;
+        String::new()
+    }
 
     /// `bytes` as a binary literal.
     #[doc(hidden)]
@@ -171,6 +183,13 @@ pub trait Driver: Database + Sized + sealed::Sealed {
     fn error_position(error: &sqlx::Error) -> Option<usize> {
         let _ = error;
         None
+    }
+
+    /// What went wrong that is not the script's fault, when the error says so: a lost
+    /// connection, a read-only or locked database, a cancelled statement, a full disk.
+    #[doc(hidden)]
+    fn cause(error: &sqlx::Error) -> Option<&'static str> {
+        transport_cause(error)
     }
 
     /// A hint from the database or for its error, when there is one.
@@ -259,6 +278,19 @@ macro_rules! same_on_every_database {
     };
 }
 pub(crate) use same_on_every_database;
+
+/// The causes every database shares: the connection, not the server, failed.
+pub(crate) fn transport_cause(error: &sqlx::Error) -> Option<&'static str> {
+    match error {
+        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::Tls(_) => {
+            Some("the connection to the database was lost")
+        }
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => {
+            Some("no connection to the database was available")
+        }
+        _ => None,
+    }
+}
 
 /// Quotes an identifier with `quote`, doubling the quote inside it.
 pub(crate) fn quote_with(identifier: &str, quote: char) -> String {

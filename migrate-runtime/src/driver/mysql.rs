@@ -46,6 +46,7 @@ impl Driver for MySql {
         applied_at: "TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)",
         applied_at_micros: "CAST(UNIX_TIMESTAMP(applied_at) * 1000000 AS SIGNED)",
     };
+    const SESSION_SQL: Option<&'static str> = Some("SELECT DATABASE()");
     type Lock = ();
 
     fn quote(identifier: &str) -> String {
@@ -55,6 +56,10 @@ impl Driver for MySql {
     fn text_literal(text: &str) -> String {
         // hex reads the same whatever sql_mode says of backslashes
         format!("CONVERT(X'{}' USING utf8mb4)", hex(text.as_bytes()))
+    }
+
+    fn restore_session_sql(saved: &str) -> String {
+        format!("USE {}", Self::quote(saved))
     }
 
     fn bytes_literal(bytes: &[u8]) -> String {
@@ -100,4 +105,16 @@ impl Driver for MySql {
     }
 
     same_on_every_database!(MySqlConnection);
+
+    fn cause(error: &sqlx::Error) -> Option<&'static str> {
+        super::transport_cause(error).or_else(|| match error_number(error)? {
+            1290 | 1836 => Some("the server is read-only (--read-only)"),
+            1205 => Some("it waited too long for a lock another transaction holds (innodb_lock_wait_timeout)"),
+            1213 => Some("a concurrent transaction conflicted with it (a deadlock, or a Galera certification failure)"),
+            1040 | 1203 => Some("the server has too many connections"),
+            1053 | 1927 => Some("the server shut down or killed the connection"),
+            3024 | 1969 => Some("the statement ran past its time limit (max_execution_time, max_statement_time)"),
+            _ => None,
+        })
+    }
 }

@@ -40,6 +40,7 @@ impl Driver for Postgres {
         applied_at: "TIMESTAMPTZ NOT NULL DEFAULT now()",
         applied_at_micros: "CAST(extract(epoch FROM applied_at) * 1000000 AS BIGINT)",
     };
+    const SESSION_SQL: Option<&'static str> = Some("SELECT current_setting('search_path')");
     type Lock = i64;
 
     fn quote(identifier: &str) -> String {
@@ -53,6 +54,13 @@ impl Driver for Postgres {
             .replace('\\', "\\\\")
             .replace('\'', "''");
         format!("E'{escaped}'")
+    }
+
+    fn restore_session_sql(saved: &str) -> String {
+        format!(
+            "SELECT set_config('search_path', {}, false)",
+            Self::text_literal(saved)
+        )
     }
 
     fn bytes_literal(bytes: &[u8]) -> String {
@@ -125,6 +133,20 @@ impl Driver for Postgres {
             PgErrorPosition::Original(position) => position.checked_sub(1),
             _ => None,
         }
+    }
+
+    fn cause(error: &sqlx::Error) -> Option<&'static str> {
+        let code = pg_error(error).map(PgDatabaseError::code);
+        super::transport_cause(error).or_else(|| match code? {
+            c if c.starts_with("08") => Some("the connection to the database failed"),
+            "57P01" | "57P02" | "57P03" => Some("the server shut down or ended the session"),
+            "57014" => Some("the statement was cancelled (statement_timeout, or a cancel request)"),
+            "25006" => Some("the database is read-only (a standby, or default_transaction_read_only)"),
+            "40001" | "40P01" => Some("a concurrent transaction conflicted with it (a deadlock or a serialization failure)"),
+            "55P03" => Some("it could not get a lock in time (lock_timeout): another transaction holds one it needs"),
+            c if c.starts_with("53") => Some("the server ran out of resources (disk, memory or connections)"),
+            _ => None,
+        })
     }
 
     fn error_hint(error: &sqlx::Error) -> Option<String> {

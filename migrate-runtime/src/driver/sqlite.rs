@@ -134,4 +134,21 @@ impl Driver for Sqlite {
     }
 
     same_on_every_database!(SqliteConnection);
+
+    fn cause(error: &sqlx::Error) -> Option<&'static str> {
+        // the primary result code, from the extended one
+        let code = error
+            .as_database_error()
+            .and_then(|db| db.code())
+            .and_then(|c| c.parse::<u32>().ok())
+            .map(|c| c & 0xff);
+        super::transport_cause(error).or_else(|| match code? {
+            5 | 6 => Some("the database is locked by another connection (SQLITE_BUSY): another process is writing to it"),
+            8 => Some("the database file is read-only (its permissions, or its directory's)"),
+            10 => Some("the database could not read or write its file (an I/O error)"),
+            13 => Some("the disk is full"),
+            14 => Some("the database file cannot be opened"),
+            _ => None,
+        })
+    }
 }

@@ -139,6 +139,9 @@ pub enum Write<'a> {
         version: i64,
         /// Statements done.
         statements_done: i64,
+        /// The hash of the statements done, kept in `chain` while the row is dirty (see
+        /// `engine::validate::statements_hash`).
+        done_hash: &'a [u8; 32],
         /// The error it stopped on.
         error: Option<&'a str>,
     },
@@ -228,10 +231,12 @@ pub fn write_sql<DB: Driver>(table: &Table, write: Write<'_>) -> String {
         Write::Progress {
             version,
             statements_done,
+            done_hash,
             error,
         } => format!(
-            "UPDATE {t} SET statements_done = {}, error = {} WHERE version = {version}",
+            "UPDATE {t} SET statements_done = {}, chain = {}, error = {} WHERE version = {version}",
             i32::try_from(statements_done).unwrap_or(i32::MAX),
+            DB::bytes_literal(done_hash),
             error.map_or_else(|| "NULL".to_owned(), DB::text_literal)
         ),
         Write::Finish {

@@ -16,8 +16,10 @@ pub(crate) enum Admin {
     Baseline(Version),
     /// Record the version as applied, without running it.
     Force(Version),
-    /// Delete the version's tracking row.
+    /// Delete the version's tracking row, when it is dirty.
     Forget(Version),
+    /// Delete the version's tracking row, whatever its state.
+    ForgetApplied(Version),
 }
 
 /// Under the lock: `baseline`, `force` and `forget`.
@@ -45,12 +47,15 @@ pub(crate) async fn admin<DB: Driver>(
             force::<DB>(cx, conn, table, version, recorded(version)).await?;
             Ok(Report::default())
         }
-        Admin::Forget(version) => {
-            if !recorded(version) {
+        Admin::Forget(version) | Admin::ForgetApplied(version) => {
+            let Some(row) = rows.iter().find(|r| r.version == version.get()) else {
                 return Err(Error::NotRecorded {
                     version,
                     table: table.key.clone(),
                 });
+            };
+            if row.success && matches!(op, Admin::Forget(_)) {
+                return Err(Error::ForgetApplied { version });
             }
             let delete = Write::Delete {
                 version: version.get(),

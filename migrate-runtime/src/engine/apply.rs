@@ -5,11 +5,13 @@
 use std::time::{Duration, Instant};
 
 use super::validate::{self, Plan};
-use super::{atomic, locate, millis, statements, Chains, Cx, Op};
+use super::{
+    atomic, locate, millis, restore_after_failure, session_restore, statements, Chains, Cx, Op,
+};
 use crate::driver::tracking::{self, Write};
 use crate::driver::{Conn, Driver, Table};
 use crate::error::Error;
-use crate::report::{Applied, Report};
+use crate::report::{Applied, Progress, Report};
 use crate::table::{Migration, Script, Transaction, Version};
 
 /// `run` and `run_to`: the fast path, else the lock and the full path.
@@ -43,21 +45,45 @@ pub(crate) async fn apply<DB: Driver>(
     let plan = validate::check(cx.migrator, &cx.rules::<DB>(table), &rows, target)?;
     let chains = Chains::new(cx.migrator);
     record_amendments::<DB>(conn, table, &plan, &chains).await?;
+    let steps = usize::from(plan.resume.is_some()) + plan.pending.len();
+    cx.progress(Progress::Planned { migrations: steps });
+    let restore = session_restore::<DB>(conn).await?;
     let mut report = Report::default();
     if cx.options.atomic && !plan.pending.is_empty() {
-        report.migrations = atomic::apply::<DB>(conn, table, &plan, &chains).await?;
-    } else {
-        if let Some((m, done)) = plan.resume {
-            let applied = one_by_one::<DB>(conn, table, m, chains.of(m)?, Some(done)).await?;
-            report.migrations.push(applied);
+        let applied = atomic::apply::<DB>(conn, table, &plan, &chains).await;
+        if applied.is_err() {
+            restore_after_failure::<DB>(conn, &restore).await;
         }
-        for m in &plan.pending {
+        report.migrations = applied?;
+        if !restore.is_empty() {
+            DB::exec(conn, &restore).await?;
+        }
+        report
+            .migrations
+            .iter()
+            .for_each(|a| cx.progress(Progress::Done(a)));
+    } else {
+        let resumed = plan.resume.map(|(m, done)| (m, Some(done)));
+        let pending = plan.pending.iter().map(|m| (*m, None));
+        for (m, resume_from) in resumed.into_iter().chain(pending) {
+            cx.progress(Progress::Started {
+                version: m.version(),
+                name: m.name(),
+            });
             let chain = chains.of(m)?;
-            let applied = if m.transaction() == Transaction::Wrapped && DB::TRANSACTIONAL_DDL {
-                wrapped::<DB>(conn, table, m, chain).await?
+            let applied = if resume_from.is_none()
+                && m.transaction() == Transaction::Wrapped
+                && DB::TRANSACTIONAL_DDL
+            {
+                wrapped::<DB>(conn, table, m, chain, &restore).await
             } else {
-                one_by_one::<DB>(conn, table, m, chain, None).await?
+                one_by_one::<DB>(conn, table, m, chain, resume_from, &restore).await
             };
+            if applied.is_err() {
+                restore_after_failure::<DB>(conn, &restore).await;
+            }
+            let applied = applied?;
+            cx.progress(Progress::Done(&applied));
             report.migrations.push(applied);
         }
     }
@@ -145,27 +171,30 @@ async fn wrapped<DB: Driver>(
     table: &Table,
     m: &Migration,
     chain: &[u8; 32],
+    after: &str,
 ) -> Result<Applied, Error> {
     tracing::info!(version = %m.version(), file = m.up().file(), "applying migration");
     let start = Instant::now();
     let record =
         |duration_ms: &str| tracking::write_sql::<DB>(table, insert(m, chain, duration_ms, true));
-    in_transaction::<DB>(conn, m.version(), m.up(), &record).await?;
+    in_transaction::<DB>(conn, m.version(), m.up(), &record, after).await?;
     Ok(applied(m, start.elapsed()))
 }
 
 /// Runs `script` and the tracking write `record` gives (from the duration as SQL) in one
-/// transaction: in one batch where the database allows it, else statement by statement.
+/// transaction, then `after` (SQL, or empty): in one batch where the database allows it, else
+/// statement by statement.
 pub(crate) async fn in_transaction<DB: Driver>(
     conn: &mut DB::Connection,
     version: Version,
     script: &Script,
     record: &(dyn Fn(&str) -> String + Sync),
+    after: &str,
 ) -> Result<(), Error> {
     if DB::BATCH {
         // One round trip: the script and its row in one transaction, sent as one batch.
         let batch = format!(
-            "{}{}\n;\n{};\nCOMMIT;",
+            "{}{}\n;\n{};\nCOMMIT;\n{after}",
             locate::BATCH_BEGIN,
             script.sql(),
             record(DB::BATCH_ELAPSED_MS)
@@ -191,22 +220,28 @@ pub(crate) async fn in_transaction<DB: Driver>(
         return Err(e.into());
     }
     DB::exec(conn, "COMMIT").await?;
+    if !after.is_empty() {
+        DB::exec(conn, after).await?;
+    }
     Ok(())
 }
 
-/// A migration run statement by statement, progress recorded after each; from statement
-/// `resume_from` + 1 when resuming a dirty one.
+/// A migration run statement by statement, progress recorded after each (with the hash of
+/// the statements done, so a resume can tell they did not change); from statement
+/// `resume_from` + 1 when resuming a dirty one; then `after` (SQL, or empty).
 pub(crate) async fn one_by_one<DB: Driver>(
     conn: &mut DB::Connection,
     table: &Table,
     m: &Migration,
     chain: &[u8; 32],
     resume_from: Option<usize>,
+    after: &str,
 ) -> Result<Applied, Error> {
     let script = m.up();
     let version = m.version().get();
     let statements = statements(script.sql(), DB::DIALECT);
     let start = Instant::now();
+    let first = resume_from.unwrap_or(0);
     match resume_from {
         Some(done) => {
             tracing::info!(version = %m.version(), file = script.file(), statement = done + 1, "resuming migration");
@@ -217,24 +252,34 @@ pub(crate) async fn one_by_one<DB: Driver>(
         }
     }
     let total = statements.len();
-    for (index, statement) in statements.iter().enumerate().skip(resume_from.unwrap_or(0)) {
+    let mut done_hash = validate::statements_hash(&statements, first);
+    for (index, statement) in statements.iter().enumerate().skip(first) {
+        let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
         if let Err(e) = DB::exec(conn, statement.sql()).await {
             let error = locate::statement::<DB>(m.version(), script, statement, e)
                 .with_progress(index, total);
             let progress = Write::Progress {
                 version,
-                statements_done: i64::try_from(index).unwrap_or(i64::MAX),
+                statements_done: count(index),
+                done_hash: &done_hash,
                 error: Some(&locate::recorded(&error)),
             };
-            // The statement's error is the one to report, even if recording it fails too.
+            // The statement's error is the one to report, even if recording it fails too
+            // (on a lost connection, it does).
             if let Err(e) = tracking::write::<DB>(conn, table, progress).await {
                 tracing::warn!(version, error = %e, "could not record where the migration stopped");
             }
             return Err(error);
         }
+        done_hash = migrate_core::checksum::chain(
+            &done_hash,
+            count(index),
+            &migrate_core::checksum::checksum(statement.sql()),
+        );
         let progress = Write::Progress {
             version,
-            statements_done: i64::try_from(index + 1).unwrap_or(i64::MAX),
+            statements_done: count(index + 1),
+            done_hash: &done_hash,
             error: None,
         };
         tracking::write::<DB>(conn, table, progress).await?;
@@ -247,5 +292,8 @@ pub(crate) async fn one_by_one<DB: Driver>(
         duration_ms: millis(duration),
     };
     tracking::write::<DB>(conn, table, finish).await?;
+    if !after.is_empty() {
+        DB::exec(conn, after).await?;
+    }
     Ok(applied(m, duration))
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::validate::{self, hex};
-use super::{statements, Cx};
+use super::{lock, statements, Cx};
 use crate::driver::tracking::{self, Row};
 use crate::driver::{Conn, Driver, Table};
 use crate::error::Error;
@@ -25,7 +25,10 @@ pub(crate) async fn status<DB: Driver>(
     cx: Cx<'_>,
     conn: &mut Conn<'_, DB>,
 ) -> Result<Vec<MigrationStatus>, Error> {
-    let (_, rows) = rows(cx, conn).await?;
+    let (table, rows) = rows(cx, conn).await?;
+    // A dirty row whose runner still holds the lock is being applied, not stopped.
+    let running =
+        rows.iter().any(|r| !r.success) && lock::held_elsewhere(cx, conn, &table).await?.is_some();
     let recorded: BTreeMap<i64, &Row> = rows.iter().map(|r| (r.version, r)).collect();
     let mut out: Vec<MigrationStatus> = cx
         .migrator
@@ -33,7 +36,13 @@ pub(crate) async fn status<DB: Driver>(
         .iter()
         .map(|m| {
             let row = recorded.get(&m.version().get()).copied();
-            line(m.version(), m.name(), Some(m), row, state(cx, m, row))
+            line(
+                m.version(),
+                m.name(),
+                Some(m),
+                row,
+                state(cx, m, row, running),
+            )
         })
         .collect();
     for row in rows
@@ -47,9 +56,12 @@ pub(crate) async fn status<DB: Driver>(
     Ok(out)
 }
 
-fn state(cx: Cx<'_>, m: &Migration, row: Option<&Row>) -> State {
+fn state(cx: Cx<'_>, m: &Migration, row: Option<&Row>, running: bool) -> State {
     match row {
         None => State::Pending,
+        Some(r) if !r.success && running => State::InProgress {
+            statements_done: usize::try_from(r.statements_done).unwrap_or(0),
+        },
         Some(r) if !r.success => State::Dirty {
             statements_done: usize::try_from(r.statements_done).unwrap_or(0),
             error: r.error.clone(),
@@ -92,7 +104,24 @@ pub(crate) async fn plan<DB: Driver>(
         cx.known(target)?;
     }
     let (table, rows) = rows(cx, conn).await?;
-    let plan = validate::check(cx.migrator, &cx.rules::<DB>(&table), &rows, target)?;
+    let plan = match validate::check(cx.migrator, &cx.rules::<DB>(&table), &rows, target) {
+        Ok(plan) => plan,
+        Err(dirty @ Error::Dirty { .. }) => {
+            // a dirty row whose runner still holds the lock is being applied
+            let Some(holder) = lock::held_elsewhere(cx, conn, &table).await? else {
+                return Err(dirty);
+            };
+            let Error::Dirty { version, file, .. } = dirty else {
+                return Err(dirty);
+            };
+            return Err(Error::InProgress {
+                version,
+                file,
+                holder: Some(holder),
+            });
+        }
+        Err(e) => return Err(e),
+    };
     let step = |m: &Migration, sql: String, transaction| Step {
         version: m.version(),
         name: m.name().to_owned(),

@@ -73,6 +73,7 @@ fn failed<DB: Driver>(
         hint: DB::error_hint(&e),
         statement: None,
         undo: false,
+        cause: DB::cause(&e),
         source: DatabaseError::new(e),
     }
 }

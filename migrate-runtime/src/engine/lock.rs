@@ -62,6 +62,33 @@ pub(crate) async fn acquire<DB: Driver>(
     }
 }
 
+/// Who holds the lock of `table`, if another session does (`Some`, with what the database
+/// says of the holder): probed by taking it and releasing it at once.
+pub(crate) async fn held_elsewhere<DB: Driver>(
+    cx: Cx<'_>,
+    conn: &mut Conn<'_, DB>,
+    table: &Table,
+) -> Result<Option<String>, Error> {
+    if !cx.options.locking {
+        return Ok(None);
+    }
+    if DB::SESSION_LOCK {
+        conn.close_on_drop();
+    }
+    let conn = conn.get();
+    match DB::try_lock(conn, table).await? {
+        Some(lock) => {
+            DB::unlock(conn, table, lock).await?;
+            Ok(None)
+        }
+        None => Ok(Some(
+            DB::holder(conn, table)
+                .await
+                .unwrap_or_else(|| "another runner".to_owned()),
+        )),
+    }
+}
+
 /// Releases the lock, whatever `result` is; the work's error wins over the release's.
 pub(crate) async fn release<DB: Driver, T>(
     conn: &mut Conn<'_, DB>,

@@ -14,7 +14,7 @@ use migrate_core::split::{self, Dialect, Statement};
 
 use crate::driver::{Conn, Driver, Table};
 use crate::error::Error;
-use crate::report::Report;
+use crate::report::{Progress, Report};
 use crate::runner::Options;
 use crate::table::{Migration, Migrator, Version};
 
@@ -49,6 +49,13 @@ impl Cx<'_> {
             dialect: DB::DIALECT,
             transactional_ddl: DB::TRANSACTIONAL_DDL,
             table: &table.key,
+        }
+    }
+
+    /// Tells the observer, if there is one.
+    pub fn progress(&self, progress: Progress<'_>) {
+        if let Some(observer) = &self.options.observer {
+            (observer.0)(progress);
         }
     }
 
@@ -111,7 +118,9 @@ pub(crate) async fn locked<DB: Driver>(
         | Op::Admin(admin::Admin::Baseline(v) | admin::Admin::Force(v)) => {
             cx.known(v)?;
         }
-        Op::Apply(None) | Op::Undo(None) | Op::Admin(admin::Admin::Forget(_)) => {}
+        Op::Apply(None)
+        | Op::Undo(None)
+        | Op::Admin(admin::Admin::Forget(_) | admin::Admin::ForgetApplied(_)) => {}
     }
     let table = cx.table::<DB>()?.resolve::<DB>(conn.get()).await?;
     let guard = lock::acquire(cx, conn, &table).await?;
@@ -122,6 +131,32 @@ pub(crate) async fn locked<DB: Driver>(
         Op::Admin(op) => admin::admin::<DB>(cx, c, &table, op).await,
     };
     lock::release(conn, &table, guard, result).await
+}
+
+/// The SQL that puts the session back as it is now after each migration (see
+/// [`Driver::SESSION_SQL`]); empty where there is nothing to put back.
+pub(crate) async fn session_restore<DB: Driver>(
+    conn: &mut DB::Connection,
+) -> Result<String, Error> {
+    let Some(sql) = DB::SESSION_SQL else {
+        return Ok(String::new());
+    };
+    let saved = DB::fetch_texts(conn, sql).await?;
+    Ok(match saved.into_iter().next().flatten() {
+        Some(saved) => DB::restore_session_sql(&saved),
+        None => String::new(),
+    })
+}
+
+/// Runs `restore` after a migration failed, when there is one; its own failure is logged, the
+/// migration's error is the one reported.
+pub(crate) async fn restore_after_failure<DB: Driver>(conn: &mut DB::Connection, restore: &str) {
+    if restore.is_empty() {
+        return;
+    }
+    if let Err(e) = DB::exec(conn, restore).await {
+        tracing::warn!(error = %e, "could not put the session back after a failed migration");
+    }
 }
 
 /// The statements a script runs one by one, without blank pieces.

@@ -3,11 +3,11 @@
 use std::time::Instant;
 
 use super::apply::in_transaction;
-use super::{locate, statements, validate, Cx};
+use super::{locate, restore_after_failure, session_restore, statements, validate, Cx};
 use crate::driver::tracking::{self, Write};
 use crate::driver::{Driver, Table};
 use crate::error::Error;
-use crate::report::{Applied, Report};
+use crate::report::{Applied, Progress, Report};
 use crate::table::{Migration, Script, Transaction, Version};
 
 /// Under the lock: `undo_to` (`Some`: the target stays applied) and `undo_all` (`None`).
@@ -37,16 +37,30 @@ pub(crate) async fn undo<DB: Driver>(
         })?;
         steps.push((m, down));
     }
+    cx.progress(Progress::Planned {
+        migrations: steps.len(),
+    });
+    let restore = session_restore::<DB>(conn).await?;
     let mut report = Report::default();
     for (m, down) in steps {
         tracing::info!(version = %m.version(), file = down.file(), "undoing migration");
+        cx.progress(Progress::Started {
+            version: m.version(),
+            name: m.name(),
+        });
         let start = Instant::now();
-        undo_one::<DB>(conn, table, m, down).await?;
-        report.migrations.push(Applied {
+        let undone = undo_one::<DB>(conn, table, m, down, &restore).await;
+        if undone.is_err() {
+            restore_after_failure::<DB>(conn, &restore).await;
+        }
+        undone?;
+        let undone = Applied {
             version: m.version(),
             name: m.name().to_owned(),
             duration: start.elapsed(),
-        });
+        };
+        cx.progress(Progress::Done(&undone));
+        report.migrations.push(undone);
     }
     Ok(report)
 }
@@ -58,6 +72,7 @@ async fn undo_one<DB: Driver>(
     table: &Table,
     m: &Migration,
     down: &Script,
+    after: &str,
 ) -> Result<(), Error> {
     let delete = tracking::write_sql::<DB>(
         table,
@@ -66,7 +81,7 @@ async fn undo_one<DB: Driver>(
         },
     );
     if down.transaction() == Transaction::Wrapped && DB::TRANSACTIONAL_DDL {
-        return in_transaction::<DB>(conn, m.version(), down, &|_| delete.clone())
+        return in_transaction::<DB>(conn, m.version(), down, &|_| delete.clone(), after)
             .await
             .map_err(|e| e.in_undo(None));
     }
@@ -78,5 +93,8 @@ async fn undo_one<DB: Driver>(
         }
     }
     DB::exec(conn, &delete).await?;
+    if !after.is_empty() {
+        DB::exec(conn, after).await?;
+    }
     Ok(())
 }

@@ -5,9 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use migrate_core::checksum::to_hex;
+use migrate_core::checksum::{chain, to_hex};
 use migrate_core::hazard;
-use migrate_core::split::Dialect;
+use migrate_core::split::{Dialect, Statement};
 
 use super::statements;
 use crate::driver::{Newest, Row};
@@ -78,7 +78,9 @@ pub(crate) fn check<'m>(
     target: Option<Version>,
 ) -> Result<Plan<'m>, Error> {
     let mut plan = Plan::default();
+    let mut below = migrate_core::checksum::CHAIN_START.to_vec();
     for row in rows {
+        let chain_below = std::mem::replace(&mut below, row.chain.clone());
         let version = Version::new(row.version).ok_or_else(|| Error::InvalidRow {
             table: rules.table.to_owned(),
             version: row.version,
@@ -95,6 +97,7 @@ pub(crate) fn check<'m>(
         if !row.success {
             let done = usize::try_from(row.statements_done).unwrap_or(0);
             if rules.resume {
+                resumable(m, row, done, rules.dialect)?;
                 plan.resume = Some((m, done));
                 continue;
             }
@@ -112,6 +115,7 @@ pub(crate) fn check<'m>(
                 file: m.up().file().to_owned(),
                 applied: hex(&row.checksum),
                 embedded: to_hex(m.checksum()),
+                row_edited: row_edited(m, row, &chain_below),
             });
         }
     }
@@ -132,6 +136,48 @@ pub(crate) fn check<'m>(
         plan.pending.push(m);
     }
     Ok(plan)
+}
+
+/// Whether a row whose checksum differs from its file's was edited by hand rather than the
+/// file: its chain was written from the file's checksum, not from the one it holds now.
+fn row_edited(m: &Migration, row: &Row, below: &[u8]) -> bool {
+    let Ok(below) = <[u8; 32]>::try_from(below) else {
+        return false;
+    };
+    let from_file = chain(&below, row.version, m.checksum());
+    let from_row = <[u8; 32]>::try_from(row.checksum.as_slice())
+        .map(|checksum| chain(&below, row.version, &checksum));
+    row.chain.as_slice() == from_file && from_row.is_ok_and(|c| row.chain.as_slice() != c)
+}
+
+/// The running hash of the first `done` statements of a script, which a dirty row keeps in
+/// its `chain` column while it is dirty: the chain, from 32 zero bytes, over each statement's
+/// index and checksum.
+pub(crate) fn statements_hash(statements: &[Statement<'_>], done: usize) -> [u8; 32] {
+    statements.iter().take(done).enumerate().fold(
+        migrate_core::checksum::CHAIN_START,
+        |hash, (i, s)| {
+            let index = i64::try_from(i).unwrap_or(i64::MAX);
+            chain(&hash, index, &migrate_core::checksum::checksum(s.sql()))
+        },
+    )
+}
+
+/// Refuses to resume a dirty migration whose file changed in the statements already done:
+/// resuming would count statements in the new file and run some twice or skip some.
+fn resumable(m: &Migration, row: &Row, done: usize, dialect: Dialect) -> Result<(), Error> {
+    if done == 0 || row.checksum.as_slice() == m.checksum() {
+        return Ok(());
+    }
+    let statements = statements(m.up_sql(), dialect);
+    if done <= statements.len() && row.chain.as_slice() == statements_hash(&statements, done) {
+        return Ok(());
+    }
+    Err(Error::ResumeChanged {
+        version: m.version(),
+        file: m.up().file().to_owned(),
+        done,
+    })
 }
 
 /// A pending migration below the newest applied row: merged late, or its row was deleted.

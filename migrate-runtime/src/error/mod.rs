@@ -4,6 +4,14 @@ use std::time::Duration;
 
 use crate::version::Version;
 
+#[cfg(feature = "_db")]
+mod database;
+mod text;
+
+#[cfg(feature = "_db")]
+pub use database::DatabaseError;
+pub use text::Vocabulary;
+
 /// What went wrong, and what to do about it.
 ///
 /// Every variant about one migration carries its version and file.
@@ -25,12 +33,7 @@ pub enum Error {
     /// A statement of a migration failed; the database's error is the source (its message
     /// and SQLSTATE: [`DatabaseError`]).
     #[cfg(feature = "_db")]
-    #[error(
-        "migration {version} failed at {file}{}{}\n  {}",
-        position(*line, *column),
-        hint.as_ref().map(|h| format!("\n  hint: {h}")).unwrap_or_default(),
-        failed_advice(*version, *statement, *undo)
-    )]
+    #[error("{}", text::failed(*version, file, (*line, *column), hint.as_deref(), (*statement, *undo, *cause), &Vocabulary::LIBRARY))]
     Failed {
         /// The migration.
         version: Version,
@@ -46,15 +49,16 @@ pub enum Error {
         statement: Option<(usize, usize)>,
         /// The failing script is a down script (`undo`), not an up script.
         undo: bool,
+        /// What went wrong that is not the script's fault (a lost connection, a read-only or
+        /// locked database, a cancelled statement), when the error says so.
+        cause: Option<&'static str>,
         /// The database's error.
         #[source]
         source: DatabaseError,
     },
 
-    /// An applied migration's file was edited afterwards.
-    #[error(
-        "migration {version} ({file}) was edited after it was applied: the database recorded sha256 {applied}, the file has {embedded}; restore the file and put the change in a new migration (or, for a reviewed edit, `migrate lock --amend {version}`)"
-    )]
+    /// An applied migration's file was edited afterwards, or its tracking row by hand.
+    #[error("{}", text::checksum_mismatch(*version, file, applied, embedded, *row_edited, &Vocabulary::LIBRARY))]
     ChecksumMismatch {
         /// The migration.
         version: Version,
@@ -64,12 +68,25 @@ pub enum Error {
         applied: String,
         /// The checksum of the embedded script, in hex.
         embedded: String,
+        /// The row was edited by hand, not the file: the row's chain was written from the
+        /// file's checksum.
+        row_edited: bool,
+    },
+
+    /// A dirty migration's file changed in the statements already applied, so resuming
+    /// would run the wrong statements.
+    #[error("{}", text::resume_changed(*version, file, *done, &Vocabulary::LIBRARY))]
+    ResumeChanged {
+        /// The migration.
+        version: Version,
+        /// Its file.
+        file: String,
+        /// Statements applied before it stopped.
+        done: usize,
     },
 
     /// The database holds migrations this binary does not know.
-    #[error(
-        "the database has migration {version} ({name}) applied, which this binary does not know: it is older than the database, or the file was deleted; deploy the newer binary, or allow it with `allow_missing`"
-    )]
+    #[error("{}", text::missing(*version, name, &Vocabulary::LIBRARY))]
     Missing {
         /// The unknown version.
         version: Version,
@@ -78,9 +95,7 @@ pub enum Error {
     },
 
     /// A pending migration is older than one already applied.
-    #[error(
-        "migration {version} ({file}) is pending but older than the applied migration {newest}: it was merged late; renumber it after {newest} (`migrate renumber {version}`), or apply it anyway with `allow_out_of_order`"
-    )]
+    #[error("{}", text::out_of_order(*version, file, *newest, &Vocabulary::LIBRARY))]
     OutOfOrder {
         /// The pending migration.
         version: Version,
@@ -92,9 +107,7 @@ pub enum Error {
 
     /// A pending migration whose tracking row was deleted: the newest applied row's chain
     /// shows it was applied before.
-    #[error(
-        "migration {version} ({file}) has no tracking row, but the applied migration {newest} was applied after it (its recorded chain covers {version}): the row was deleted, by `forget` or by hand. If its effects are still in the database, record it with `force {version}`; if they were reverted, apply it again with `allow_out_of_order`"
-    )]
+    #[error("{}", text::unrecorded(*version, file, *newest, &Vocabulary::LIBRARY))]
     Unrecorded {
         /// The migration.
         version: Version,
@@ -105,7 +118,7 @@ pub enum Error {
     },
 
     /// A migration run statement by statement stopped part-way.
-    #[error("migration {version} ({file}) is dirty: {}", dirty(*version, file, *done, *total, *line, error.as_deref()))]
+    #[error("{}", text::dirty(*version, file, (*done, *total, *line), error.as_deref(), &Vocabulary::LIBRARY))]
     Dirty {
         /// The migration.
         version: Version,
@@ -122,10 +135,7 @@ pub enum Error {
     },
 
     /// Another runner held the lock for longer than the timeout.
-    #[error(
-        "timed out after {waited:?} waiting for the migration lock{}; another instance is migrating (or hung): wait, or raise `lock_timeout`",
-        holder.as_ref().map(|h| format!(" held by {h}")).unwrap_or_default()
-    )]
+    #[error("{}", text::lock_timeout(*waited, holder.as_deref(), &Vocabulary::LIBRARY))]
     LockTimeout {
         /// How long it waited.
         waited: Duration,
@@ -216,12 +226,30 @@ pub enum Error {
     },
 
     /// `baseline` on a database that already records migrations.
-    #[error("baseline adopts an untracked database, but {table} already records {rows} migration(s): use `run`, or `force` for single versions")]
+    #[error("{}", text::not_empty(table, *rows, &Vocabulary::LIBRARY))]
     NotEmpty {
         /// The tracking table.
         table: String,
         /// How many rows it has.
         rows: usize,
+    },
+
+    /// `forget` of a migration that is applied cleanly.
+    #[error("{}", text::forget_applied(*version, &Vocabulary::LIBRARY))]
+    ForgetApplied {
+        /// The version.
+        version: Version,
+    },
+
+    /// A dirty migration whose runner still holds the lock: it is being applied now.
+    #[error("migration {version} ({file}) is being applied by another runner{}, which holds the migration lock: wait for it", holder.as_ref().map(|h| format!(" ({h})")).unwrap_or_default())]
+    InProgress {
+        /// The migration.
+        version: Version,
+        /// Its file.
+        file: String,
+        /// Who holds the lock, when the database says.
+        holder: Option<String>,
     },
 
     /// `forget` of a version that has no tracking row.
@@ -261,59 +289,6 @@ pub enum Error {
     },
 }
 
-/// A database's error about a statement of a migration: its message and SQLSTATE, and the
-/// driver's error behind them ([`DatabaseError::sqlx`]).
-#[cfg(feature = "_db")]
-#[derive(Debug)]
-pub struct DatabaseError(Box<sqlx::Error>);
-
-#[cfg(feature = "_db")]
-impl DatabaseError {
-    pub(crate) fn new(error: sqlx::Error) -> Self {
-        Self(Box::new(error))
-    }
-
-    /// The driver's error.
-    pub fn sqlx(&self) -> &sqlx::Error {
-        &self.0
-    }
-
-    /// The SQLSTATE (PostgreSQL, SQLite's extended code, MySQL's), when the database sent one.
-    pub fn code(&self) -> Option<String> {
-        self.0.as_database_error()?.code().map(|c| c.into_owned())
-    }
-
-    /// The driver's error, taken out.
-    pub fn into_sqlx(self) -> sqlx::Error {
-        *self.0
-    }
-}
-
-#[cfg(feature = "_db")]
-impl std::fmt::Display for DatabaseError {
-    /// The database's message and code, without what the driver adds (PostgreSQL's "at line
-    /// N" is a line of PostgreSQL's own source, not of the migration).
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0.as_database_error() {
-            Some(db) => match db.code() {
-                Some(code) => write!(f, "{} (SQLSTATE {code})", db.message()),
-                None => f.write_str(db.message()),
-            },
-            None => std::fmt::Display::fmt(&self.0, f),
-        }
-    }
-}
-
-#[cfg(feature = "_db")]
-impl std::error::Error for DatabaseError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &*self.0 {
-            sqlx::Error::Database(_) => None,
-            other => other.source(),
-        }
-    }
-}
-
 #[cfg(feature = "_db")]
 impl Error {
     /// A statement-by-statement failure: `done` of `total` statements applied.
@@ -344,66 +319,73 @@ impl From<sqlx::Error> for Error {
     }
 }
 
-/// What a dirty migration's error says after "is dirty: ".
-fn dirty(
-    version: Version,
-    file: &str,
-    done: usize,
-    total: usize,
-    line: u32,
-    error: Option<&str>,
-) -> String {
-    let why = error.map_or_else(
-        || " (the process stopped mid-way)".to_owned(),
-        |e| format!(" ({e})"),
-    );
-    let resume = "run again with `resume` (CLI `migrate up --resume`)";
-    if done >= total {
-        return format!(
-            "all {total} statements are applied, but it stopped{why} before it was recorded as finished; {resume} to record it, or `force {version}`"
-        );
-    }
-    let (stopped, applied) = match done {
-        0 => (
-            format!("it stopped at statement 1 of {total}"),
-            "none of its statements is applied".to_owned(),
-        ),
-        _ => (
-            format!("it stopped after statement {done} of {total}"),
-            format!("statements 1 to {done} are applied"),
-        ),
-    };
-    format!(
-        "{stopped}, before {file}:{line}{why}; {applied}. Repair what statement {} may have left, then {resume} to continue from it, or `force {version}` if you finished it by hand",
-        done + 1
-    )
-}
-
-/// `:line:column`, `:line` or nothing.
-#[cfg(feature = "_db")]
-fn position(line: Option<u32>, column: Option<u32>) -> String {
-    match (line, column) {
-        (Some(line), Some(column)) => format!(":{line}:{column}"),
-        (Some(line), None) => format!(":{line}"),
-        _ => String::new(),
-    }
-}
-
-/// What to do after a failed statement, by how the script ran.
-#[cfg(feature = "_db")]
-fn failed_advice(version: Version, statement: Option<(usize, usize)>, undo: bool) -> String {
-    match (undo, statement) {
-        (false, None) => "nothing of it was applied (it ran in a transaction): fix the file and run again".to_owned(),
-        (false, Some((0, total))) => format!(
-            "none of its {total} statements is applied; it is recorded as dirty: fix the statement, then run again with `resume` (CLI `migrate up --resume`) to start from statement 1"
-        ),
-        (false, Some((done, total))) => format!(
-            "statements 1 to {done} of {total} are applied and recorded: fix the statement, then run again with `resume` (CLI `migrate up --resume`) to continue from statement {}",
-            done + 1
-        ),
-        (true, None) => "the down script was rolled back and the migration stays applied: fix the down script and undo again".to_owned(),
-        (true, Some((done, total))) => format!(
-            "statements 1 to {done} of the down script's {total} ran outside a transaction and the migration stays recorded as applied: repair the database by hand, then fix the down script and undo again, or `forget {version}` once it is fully undone"
-        ),
+impl Error {
+    /// The message, with its advice in `words`: [`Vocabulary::LIBRARY`] gives what `Display`
+    /// gives; a command line passes its own flags and commands.
+    pub fn describe(&self, words: &Vocabulary) -> String {
+        match self {
+            #[cfg(feature = "_db")]
+            Error::Failed {
+                version,
+                file,
+                line,
+                column,
+                hint,
+                statement,
+                undo,
+                cause,
+                ..
+            } => text::failed(
+                *version,
+                file,
+                (*line, *column),
+                hint.as_deref(),
+                (*statement, *undo, *cause),
+                words,
+            ),
+            Error::ChecksumMismatch {
+                version,
+                file,
+                applied,
+                embedded,
+                row_edited,
+            } => text::checksum_mismatch(*version, file, applied, embedded, *row_edited, words),
+            Error::ResumeChanged {
+                version,
+                file,
+                done,
+            } => text::resume_changed(*version, file, *done, words),
+            Error::Missing { version, name } => text::missing(*version, name, words),
+            Error::OutOfOrder {
+                version,
+                file,
+                newest,
+            } => text::out_of_order(*version, file, *newest, words),
+            Error::Unrecorded {
+                version,
+                file,
+                newest,
+            } => text::unrecorded(*version, file, *newest, words),
+            Error::Dirty {
+                version,
+                file,
+                done,
+                total,
+                line,
+                error,
+            } => text::dirty(
+                *version,
+                file,
+                (*done, *total, *line),
+                error.as_deref(),
+                words,
+            ),
+            Error::LockTimeout { waited, holder } => {
+                text::lock_timeout(*waited, holder.as_deref(), words)
+            }
+            Error::ForgetApplied { version } => text::forget_applied(*version, words),
+            Error::NotEmpty { table, rows } => text::not_empty(table, *rows, words),
+            other => other.to_string(),
+        }
     }
 }

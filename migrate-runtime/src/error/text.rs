@@ -1,0 +1,235 @@
+//! What the errors that advise an action say, written once for every audience: the advice
+//! names the action in a [`Vocabulary`] — the library's methods for `Display`, a command
+//! line's flags for a CLI (see [`crate::Error::describe`]).
+
+use std::time::Duration;
+
+use crate::version::Version;
+
+/// How advice names the actions it suggests. `{v}` stands for the migration's version.
+#[derive(Clone, Copy, Debug)]
+pub struct Vocabulary {
+    /// Continue a dirty migration where it stopped.
+    pub resume: &'static str,
+    /// Record a migration as applied without running it.
+    pub force: &'static str,
+    /// Delete an applied migration's tracking row.
+    pub forget_applied: &'static str,
+    /// Accept applied migrations the set does not have.
+    pub allow_missing: &'static str,
+    /// Apply a migration older than the newest applied one.
+    pub allow_out_of_order: &'static str,
+    /// Wait longer for the lock.
+    pub lock_timeout: &'static str,
+    /// Apply what is pending.
+    pub run: &'static str,
+}
+
+impl Vocabulary {
+    /// The library's: `Runner` methods.
+    pub const LIBRARY: Vocabulary = Vocabulary {
+        resume: "`Runner::resume(true)`",
+        force: "`Runner::force({v})`",
+        forget_applied: "`Runner::forget_applied({v})`",
+        allow_missing: "`Runner::allow_missing(true)`",
+        allow_out_of_order: "`Runner::allow_out_of_order(true)`",
+        lock_timeout: "`Runner::lock_timeout`",
+        run: "`Runner::run`",
+    };
+
+    /// `template` (one of this vocabulary's words) for `version`.
+    fn say(&self, template: &str, version: impl std::fmt::Display) -> String {
+        template.replace("{v}", &version.to_string())
+    }
+}
+
+/// A failed statement: where, the database's hint, what was applied and what to do.
+#[cfg(feature = "_db")]
+pub(crate) fn failed(
+    version: Version,
+    file: &str,
+    (line, column): (Option<u32>, Option<u32>),
+    hint: Option<&str>,
+    (statement, undo, cause): (Option<(usize, usize)>, bool, Option<&str>),
+    words: &Vocabulary,
+) -> String {
+    format!(
+        "migration {version} failed at {file}{}{}\n  {}",
+        position(line, column),
+        hint.map(|h| format!("\n  hint: {h}")).unwrap_or_default(),
+        failed_advice(version, statement, undo, cause, words)
+    )
+}
+
+/// `:line:column`, `:line` or nothing.
+#[cfg(feature = "_db")]
+fn position(line: Option<u32>, column: Option<u32>) -> String {
+    match (line, column) {
+        (Some(line), Some(column)) => format!(":{line}:{column}"),
+        (Some(line), None) => format!(":{line}"),
+        _ => String::new(),
+    }
+}
+
+/// After "migration V failed at …": what was applied and what to do.
+#[cfg(feature = "_db")]
+fn failed_advice(
+    version: Version,
+    statement: Option<(usize, usize)>,
+    undo: bool,
+    cause: Option<&str>,
+    words: &Vocabulary,
+) -> String {
+    let fix = match cause {
+        Some(cause) => format!("{cause}, which is not the script's fault: once that is fixed"),
+        None => "fix the script, then".to_owned(),
+    };
+    let resume = format!("run again with {}", words.resume);
+    match (undo, statement) {
+        (false, None) => format!("nothing of it was applied (it ran in a transaction): {fix} run again"),
+        (false, Some((0, total))) => format!(
+            "none of its {total} statements is applied; it is recorded as dirty: {fix} {resume} to start from statement 1"
+        ),
+        (false, Some((done, total))) => format!(
+            "statements 1 to {done} of {total} are applied and recorded: {fix} {resume} to continue from statement {}",
+            done + 1
+        ),
+        (true, None) => format!(
+            "the down script was rolled back and the migration stays applied: {fix} undo again"
+        ),
+        (true, Some((done, total))) => format!(
+            "statements 1 to {done} of the down script's {total} ran outside a transaction and the migration stays recorded as applied: repair the database by hand, then undo again, or {} once it is fully undone",
+            words.say(words.forget_applied, version)
+        ),
+    }
+}
+
+/// A checksum mismatch: the file or the row changed.
+pub(crate) fn checksum_mismatch(
+    version: Version,
+    file: &str,
+    applied: &str,
+    embedded: &str,
+    row_edited: bool,
+    words: &Vocabulary,
+) -> String {
+    if row_edited {
+        format!(
+            "the tracking row of migration {version} ({file}) was changed by hand: it holds sha256 {applied}, but its chain was written from the file's {embedded}, which is what was applied; restore the row ({} records the file's checksum)",
+            words.say(words.force, version)
+        )
+    } else {
+        format!(
+            "migration {version} ({file}) was edited after it was applied: the database recorded sha256 {applied}, the file has {embedded}; restore the file and put the change in a new migration (or, for a reviewed edit, `migrate lock --amend {version}`)"
+        )
+    }
+}
+
+/// A resume refused because the statements done changed.
+pub(crate) fn resume_changed(
+    version: Version,
+    file: &str,
+    done: usize,
+    words: &Vocabulary,
+) -> String {
+    format!(
+        "migration {version} ({file}) stopped after statement {done}, and the file changed since in statements 1 to {done}, which are already applied: resuming would count statements in the new file and run some twice or skip some; nothing was run. Put those statements back as they were and change only what follows, or finish the migration by hand and record it with {}",
+        words.say(words.force, version)
+    )
+}
+
+/// An applied migration the set does not have.
+pub(crate) fn missing(version: Version, name: &str, words: &Vocabulary) -> String {
+    format!(
+        "the database has migration {version} ({name}) applied, which this binary does not know: it is older than the database, or the file was deleted; deploy the newer binary, or accept it with {}",
+        words.allow_missing
+    )
+}
+
+/// A pending migration below the newest applied one.
+pub(crate) fn out_of_order(
+    version: Version,
+    file: &str,
+    newest: Version,
+    words: &Vocabulary,
+) -> String {
+    format!(
+        "migration {version} ({file}) is pending but older than the applied migration {newest}: it was merged late; renumber it after {newest} (`migrate renumber {version}`), or apply it anyway with {}",
+        words.allow_out_of_order
+    )
+}
+
+/// A pending migration whose row was deleted.
+pub(crate) fn unrecorded(
+    version: Version,
+    file: &str,
+    newest: Version,
+    words: &Vocabulary,
+) -> String {
+    format!(
+        "migration {version} ({file}) has no tracking row, but the applied migration {newest} was applied after it (its recorded chain covers {version}): the row was deleted, by `forget` or by hand. If its effects are still in the database, record it with {}; if they were reverted, apply it again with {}",
+        words.say(words.force, version),
+        words.allow_out_of_order
+    )
+}
+
+/// A dirty migration: where it stopped, what is applied, what to do.
+pub(crate) fn dirty(
+    version: Version,
+    file: &str,
+    (done, total, line): (usize, usize, u32),
+    error: Option<&str>,
+    words: &Vocabulary,
+) -> String {
+    let why = error.map_or_else(
+        || " (the process stopped mid-way)".to_owned(),
+        |e| format!(" ({e})"),
+    );
+    let resume = format!("run again with {}", words.resume);
+    let force = words.say(words.force, version);
+    if done >= total {
+        return format!(
+            "migration {version} ({file}) is dirty: all {total} statements are applied, but it stopped{why} before it was recorded as finished; {resume} to record it, or {force}"
+        );
+    }
+    let (stopped, applied) = match done {
+        0 => (
+            format!("it stopped at statement 1 of {total}"),
+            "none of its statements is applied".to_owned(),
+        ),
+        _ => (
+            format!("it stopped after statement {done} of {total}"),
+            format!("statements 1 to {done} are applied"),
+        ),
+    };
+    format!(
+        "migration {version} ({file}) is dirty: {stopped}, before {file}:{line}{why}; {applied}. Repair what statement {} may have left, then {resume} to continue from it, or {force} if you finished it by hand",
+        done + 1
+    )
+}
+
+/// A lock wait that timed out.
+pub(crate) fn lock_timeout(waited: Duration, holder: Option<&str>, words: &Vocabulary) -> String {
+    format!(
+        "timed out after {waited:?} waiting for the migration lock{}; another instance is migrating (or hung): wait, or raise {}",
+        holder.map(|h| format!(" held by {h}")).unwrap_or_default(),
+        words.lock_timeout
+    )
+}
+
+/// `forget` of a cleanly applied migration.
+pub(crate) fn forget_applied(version: Version, words: &Vocabulary) -> String {
+    format!(
+        "migration {version} is applied cleanly: forgetting its row makes the next run apply it again over its own effects; nothing was changed. Forgetting is for dirty migrations whose effects were reverted by hand; to take an applied migration back, undo it with its down script, or, when you know its effects are gone, {}",
+        words.say(words.forget_applied, version)
+    )
+}
+
+/// `baseline` on a tracked database.
+pub(crate) fn not_empty(table: &str, rows: usize, words: &Vocabulary) -> String {
+    format!(
+        "baseline adopts an untracked database, but {table} already records {rows} migration(s): use {}, or {} for single versions",
+        words.run,
+        words.say(words.force, "<version>")
+    )
+}
