@@ -62,8 +62,8 @@
 
 #[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
 pub use migrate_runtime::{
-    sqlx, Applied, Connect, DatabaseError, Driver, MigrationStatus, Progress, Report, Runner,
-    State, Step, DEFAULT_TABLE,
+    sqlx, Applied, Connect, DatabaseError, Driver, Locking, MigrationStatus, Progress, Report,
+    Runner, State, Step, DEFAULT_TABLE,
 };
 pub use migrate_runtime::{
     Amendment, Error, Migration, Migrator, NegativeVersion, Script, Timestamp, Transaction,

@@ -8,7 +8,7 @@
 #[path = "support/runtime.rs"]
 mod runtime;
 
-use runtime::{Db, Dir};
+use runtime::{Db, Dir, Lock};
 
 const RUNNERS: usize = 16;
 
@@ -59,7 +59,7 @@ async fn assert_once<D: Db>(db: &D, applied: &[usize]) {
 /// Starts `RUNNERS` tasks that wait for each other, then run `set` on their own pools.
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 macro_rules! race_tasks {
-    ($db:expr, $set:expr) => {{
+    ($db:expr, $set:expr, $lock:expr) => {{
         use std::sync::Arc;
         let set = Arc::new($set);
         let start = Arc::new(tokio::sync::Barrier::new(RUNNERS));
@@ -69,7 +69,8 @@ macro_rules! race_tasks {
             let (set, start) = (Arc::clone(&set), Arc::clone(&start));
             tasks.push(tokio::spawn(async move {
                 start.wait().await;
-                let run = set.run(&pool);
+                let runner = $lock.runner(&set);
+                let run = runner.run(&pool);
                 tokio::time::timeout(std::time::Duration::from_secs(120), run).await
             }));
         }
@@ -86,47 +87,59 @@ macro_rules! race_tasks {
     }};
 }
 
-#[cfg(feature = "postgres")]
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_sixteen_runners() {
-    let Some(db) = runtime::Pg::fresh("race").await else {
-        return;
+/// One test per database and lock: the session lock and the lease.
+macro_rules! races {
+    ($($name:ident: $lock:expr),* $(,)?) => {
+        $(mod $name {
+            use super::*;
+
+            #[cfg(feature = "postgres")]
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres_sixteen_runners() {
+                let Some(db) = runtime::Pg::fresh(concat!("race_", stringify!($name))).await else {
+                    return;
+                };
+                let dir = race_set();
+                let applied = race_tasks!(db, dir.migrator(), $lock);
+                assert_once(&db, &applied).await;
+            }
+
+            #[cfg(feature = "mysql")]
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn mariadb_sixteen_runners() {
+                let Some(db) = runtime::Maria::fresh(concat!("race_", stringify!($name))).await else {
+                    return;
+                };
+                let dir = race_set();
+                let applied = race_tasks!(db, dir.migrator(), $lock);
+                assert_once(&db, &applied).await;
+            }
+
+            /// Sixteen processes: in-process runners would not show that the lock holds
+            /// between processes.
+            #[cfg(feature = "sqlite")]
+            #[tokio::test]
+            async fn sqlite_sixteen_processes() {
+                let db = runtime::Lite::fresh().await;
+                let dir = race_set();
+                let mut children = Vec::new();
+                for _ in 0..RUNNERS {
+                    let mut child = runtime::ChildProc::spawn_locked("sqlite", &db.url(), dir.path(), true, $lock);
+                    child.wait_for("child: ready").await;
+                    children.push(child);
+                }
+                for child in &mut children {
+                    child.go().await;
+                }
+                let mut applied = Vec::new();
+                for child in children {
+                    let outcome = child.outcome().await;
+                    applied.push(outcome.unwrap_or_else(|e| panic!("a child failed: {e}")));
+                }
+                assert_once(&db, &applied).await;
+            }
+        })*
     };
-    let dir = race_set();
-    let applied = race_tasks!(db, dir.migrator());
-    assert_once(&db, &applied).await;
 }
 
-#[cfg(feature = "mysql")]
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mariadb_sixteen_runners() {
-    let Some(db) = runtime::Maria::fresh("race").await else {
-        return;
-    };
-    let dir = race_set();
-    let applied = race_tasks!(db, dir.migrator());
-    assert_once(&db, &applied).await;
-}
-
-/// Sixteen processes: in-process runners would not show that the lock holds between processes.
-#[cfg(feature = "sqlite")]
-#[tokio::test]
-async fn sqlite_sixteen_processes() {
-    let db = runtime::Lite::fresh().await;
-    let dir = race_set();
-    let mut children = Vec::new();
-    for _ in 0..RUNNERS {
-        let mut child = runtime::ChildProc::spawn("sqlite", &db.url(), dir.path(), true);
-        child.wait_for("child: ready").await;
-        children.push(child);
-    }
-    for child in &mut children {
-        child.go().await;
-    }
-    let mut applied = Vec::new();
-    for child in children {
-        let outcome = child.outcome().await;
-        applied.push(outcome.unwrap_or_else(|e| panic!("a child failed: {e}")));
-    }
-    assert_once(&db, &applied).await;
-}
+races!(session: Lock::SESSION, lease: Lock::LEASE);

@@ -31,8 +31,44 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 60)]
     pub lock_timeout: u64,
 
+    /// How runners exclude each other: the session lock on a direct connection (`auto` picks
+    /// the lease on a Galera node, CockroachDB and YugabyteDB); say `lease` behind a
+    /// transaction pooler such as PgBouncer in transaction mode.
+    #[arg(long = "lock", global = true, value_enum, default_value = "auto")]
+    pub locking: LockArg,
+
+    /// How long a lease lasts unless renewed (with `--lock lease`): another runner takes it
+    /// over after that if this one stops.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30)]
+    pub lease: u64,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `--lock`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LockArg {
+    /// The session lock, or the lease where the server needs it.
+    Auto,
+    /// The database's session lock.
+    Session,
+    /// A lease row beside the tracking table, with a fencing token.
+    Lease,
+    /// No lock.
+    None,
+}
+
+impl LockArg {
+    /// The runtime's setting.
+    pub fn locking(self) -> migrate::Locking {
+        match self {
+            LockArg::Auto => migrate::Locking::Auto,
+            LockArg::Session => migrate::Locking::Session,
+            LockArg::Lease => migrate::Locking::Lease,
+            LockArg::None => migrate::Locking::None,
+        }
+    }
 }
 
 /// What to do.

@@ -82,6 +82,7 @@ const WORDS: migrate::Vocabulary = migrate::Vocabulary {
     allow_out_of_order: "`migrate up --allow-out-of-order`",
     lock_timeout: "`--lock-timeout`",
     run: "`migrate up`",
+    lease: "`--lease`",
 };
 
 /// An error's message followed by its sources' (`: caused by …`), each only once.

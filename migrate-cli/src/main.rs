@@ -91,6 +91,8 @@ fn run(cli: &Cli, out: &Output) -> Result<u8, Failure> {
         table: cli.table.clone(),
         schema: cli.schema.clone(),
         lock_timeout: Duration::from_secs(cli.lock_timeout),
+        locking: cli.locking.locking(),
+        lease: Duration::from_secs(cli.lease.max(1)),
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

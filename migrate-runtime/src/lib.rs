@@ -34,7 +34,7 @@ pub use error::{Error, Vocabulary};
 #[cfg(feature = "_db")]
 pub use report::{Applied, MigrationStatus, Progress, Report, State, Step};
 #[cfg(feature = "_db")]
-pub use runner::{Runner, DEFAULT_TABLE};
+pub use runner::{Locking, Runner, DEFAULT_TABLE};
 pub use table::{Amendment, Migration, Migrator, Script, Transaction};
 pub use version::{NegativeVersion, Timestamp, Version};
 

@@ -23,9 +23,30 @@ pub(crate) struct Options {
     pub allow_out_of_order: bool,
     pub atomic: bool,
     pub lock_timeout: Duration,
-    pub locking: bool,
+    pub locking: Locking,
+    pub lease: Duration,
     pub resume: bool,
     pub observer: Option<Observer>,
+}
+
+/// How runners exclude each other while one migrates (see [`Runner::locking`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Locking {
+    /// The session lock on a direct PostgreSQL or MariaDB/MySQL connection and on SQLite;
+    /// the lease on a Galera node (`wsrep_on`), CockroachDB and YugabyteDB (from
+    /// `version()`). Behind a transaction pooler, say [`Locking::Lease`].
+    #[default]
+    Auto,
+    /// The database's session lock: `pg_advisory_lock`, `GET_LOCK`, SQLite's file lock. It
+    /// belongs to one server session, so it excludes nothing through a transaction pooler
+    /// (PgBouncer in transaction mode) or across Galera nodes.
+    Session,
+    /// A lease: a row in `<table>_lock` with a holder, a fencing token and an expiry from the
+    /// database's clock, renewed while migrating; every write checks the token, so a runner
+    /// whose lease expired cannot commit again. Works through any pooler and cluster.
+    Lease,
+    /// No lock: only where one runner at a time is guaranteed otherwise.
+    None,
 }
 
 /// The callback of [`Runner::on_progress`].
@@ -47,7 +68,8 @@ impl Default for Options {
             allow_out_of_order: false,
             atomic: false,
             lock_timeout: Duration::from_secs(60),
-            locking: true,
+            locking: Locking::Auto,
+            lease: Duration::from_secs(30),
             resume: false,
             observer: None,
         }
@@ -182,10 +204,17 @@ impl<'m> Runner<'m> {
         self
     }
 
-    /// Take the migration lock (default `true`). Turn it off only where one runner at a
-    /// time is guaranteed otherwise.
-    pub fn locking(mut self, locking: bool) -> Self {
+    /// How runners exclude each other (default [`Locking::Auto`]).
+    pub fn locking(mut self, locking: Locking) -> Self {
         self.options.locking = locking;
+        self
+    }
+
+    /// How long a lease lasts before another runner may take it over if it is not renewed
+    /// (default 30 s). The run renews it every third of that from a second pooled connection,
+    /// and before every write; a statement may run longer, not a paused or partitioned runner.
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.options.lease = lease;
         self
     }
 

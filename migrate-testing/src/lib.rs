@@ -48,9 +48,9 @@ pub use reversible::{
     Reversible, SkipReason, Skipped,
 };
 #[cfg(all(feature = "mysql", unix))]
-pub use server::TempMariaDb;
+pub use server::{TempGalera, TempMariaDb};
 #[cfg(all(feature = "postgres", unix))]
-pub use server::TempPostgres;
+pub use server::{TempPgBouncer, TempPostgres};
 #[cfg(feature = "_db")]
 pub use snapshot::{Diff, Snapshot};
 

@@ -29,7 +29,7 @@ use tokio::process::{Child, ChildStdout};
 mod dir;
 #[cfg(feature = "postgres")]
 #[path = "servers.rs"]
-mod servers;
+pub mod servers;
 
 pub use dir::Dir;
 
@@ -150,7 +150,7 @@ async fn hold_session_lock<DB: Driver>(conn: &mut DB::Connection) {
 
 #[cfg(feature = "postgres")]
 #[allow(unused_imports)] // not every test binary uses every database
-pub use pg::Pg;
+pub use pg::{cluster as pg_cluster, Pg};
 
 #[cfg(feature = "postgres")]
 mod pg {
@@ -472,6 +472,67 @@ const CHILD_KIND: &str = "MIGRATE_TEST_CHILD";
 const CHILD_URL: &str = "MIGRATE_TEST_CHILD_URL";
 const CHILD_DIR: &str = "MIGRATE_TEST_CHILD_DIR";
 const CHILD_WAIT: &str = "MIGRATE_TEST_CHILD_WAIT";
+/// The child's locking: `auto`, `session`, `lease` or `none`, and its lease in milliseconds.
+const CHILD_LOCK: &str = "MIGRATE_TEST_CHILD_LOCK";
+const CHILD_LEASE_MS: &str = "MIGRATE_TEST_CHILD_LEASE_MS";
+const CHILD_TIMEOUT_MS: &str = "MIGRATE_TEST_CHILD_TIMEOUT_MS";
+
+/// How a runner locks: the strategy, the lease's duration and the lock timeout.
+#[derive(Clone, Copy, Debug)]
+pub struct Lock(pub migrate::Locking, pub Duration, pub Duration);
+
+impl Lock {
+    /// The default: `auto`, a 30 s lease.
+    pub const AUTO: Lock = Lock(
+        migrate::Locking::Auto,
+        Duration::from_secs(30),
+        Duration::from_secs(120),
+    );
+    /// The session lock.
+    pub const SESSION: Lock = Lock(
+        migrate::Locking::Session,
+        Duration::from_secs(30),
+        Duration::from_secs(120),
+    );
+    /// The lease, of 30 s.
+    pub const LEASE: Lock = Lock(
+        migrate::Locking::Lease,
+        Duration::from_secs(30),
+        Duration::from_secs(120),
+    );
+
+    fn name(self) -> &'static str {
+        match self.0 {
+            migrate::Locking::Session => "session",
+            migrate::Locking::Lease => "lease",
+            migrate::Locking::None => "none",
+            _ => "auto",
+        }
+    }
+
+    fn parse(name: &str, lease_ms: u64, timeout_ms: u64) -> Lock {
+        let locking = match name {
+            "session" => migrate::Locking::Session,
+            "lease" => migrate::Locking::Lease,
+            "none" => migrate::Locking::None,
+            _ => migrate::Locking::Auto,
+        };
+        Lock(
+            locking,
+            Duration::from_millis(lease_ms),
+            Duration::from_millis(timeout_ms),
+        )
+    }
+
+    /// `migrator`'s runner with this lock.
+    pub fn runner(self, migrator: &Migrator) -> migrate::Runner<'_> {
+        migrator
+            .runner()
+            .locking(self.0)
+            .lease(self.1)
+            .lock_timeout(self.2)
+    }
+}
 
 /// A child process: this test binary re-executed to run one migrator with a pool of its own.
 ///
@@ -487,6 +548,17 @@ pub struct ChildProc {
 impl ChildProc {
     /// Starts a child that runs the migrations of `dir` on `url`.
     pub fn spawn(kind: &str, url: &str, dir: &Path, wait_for_go: bool) -> ChildProc {
+        Self::spawn_locked(kind, url, dir, wait_for_go, Lock::AUTO)
+    }
+
+    /// [`ChildProc::spawn`], locking with `lock`.
+    pub fn spawn_locked(
+        kind: &str,
+        url: &str,
+        dir: &Path,
+        wait_for_go: bool,
+        lock: Lock,
+    ) -> ChildProc {
         let exe = std::env::current_exe().expect("the test binary");
         let mut command = tokio::process::Command::new(exe);
         command
@@ -496,6 +568,9 @@ impl ChildProc {
             .env(CHILD_URL, url)
             .env(CHILD_DIR, dir)
             .env(CHILD_WAIT, if wait_for_go { "1" } else { "0" })
+            .env(CHILD_LOCK, lock.name())
+            .env(CHILD_LEASE_MS, lock.1.as_millis().to_string())
+            .env(CHILD_TIMEOUT_MS, lock.2.as_millis().to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -589,6 +664,17 @@ fn child_process() {
     let url = std::env::var(CHILD_URL).expect("MIGRATE_TEST_CHILD_URL");
     let dir = std::env::var(CHILD_DIR).expect("MIGRATE_TEST_CHILD_DIR");
     let wait = std::env::var(CHILD_WAIT).is_ok_and(|v| v == "1");
+    let ms = |var: &str, default: u64| {
+        std::env::var(var)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let lock = Lock::parse(
+        &std::env::var(CHILD_LOCK).unwrap_or_default(),
+        ms(CHILD_LEASE_MS, 30_000),
+        ms(CHILD_TIMEOUT_MS, 120_000),
+    );
     let migrator = Migrator::from_dir(&dir).unwrap_or_else(|e| panic!("{dir}: {e}"));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -608,7 +694,7 @@ fn child_process() {
             "postgres" => {
                 let pool = migrate::sqlx::PgPool::connect(&url).await.expect("connect");
                 ready();
-                migrator.run(&pool).await
+                lock.runner(&migrator).run(&pool).await
             }
             #[cfg(feature = "sqlite")]
             "sqlite" => {
@@ -616,7 +702,7 @@ fn child_process() {
                     .await
                     .expect("connect");
                 ready();
-                migrator.run(&pool).await
+                lock.runner(&migrator).run(&pool).await
             }
             #[cfg(feature = "mysql")]
             "mysql" => {
@@ -624,7 +710,7 @@ fn child_process() {
                     .await
                     .expect("connect");
                 ready();
-                migrator.run(&pool).await
+                lock.runner(&migrator).run(&pool).await
             }
             other => panic!("unknown database kind {other}"),
         }

@@ -602,7 +602,7 @@ pub async fn lock_timeout<D: Db>(db: &D) -> (String, Option<String>) {
 
     let report = BASIC
         .runner()
-        .locking(false)
+        .locking(migrate::Locking::None)
         .lock_timeout(Duration::from_millis(300))
         .run(db.pool())
         .await

@@ -23,6 +23,10 @@ pub struct Settings {
     pub schema: Option<String>,
     /// `--lock-timeout`.
     pub lock_timeout: Duration,
+    /// `--lock`.
+    pub locking: migrate::Locking,
+    /// `--lease`.
+    pub lease: Duration,
 }
 
 /// A database command.
@@ -71,7 +75,9 @@ impl Context<'_> {
             .migrator
             .runner()
             .table(self.settings.table.clone())
-            .lock_timeout(self.settings.lock_timeout);
+            .lock_timeout(self.settings.lock_timeout)
+            .locking(self.settings.locking)
+            .lease(self.settings.lease);
         match &self.settings.schema {
             Some(schema) => runner.schema(schema.clone()),
             None => runner,

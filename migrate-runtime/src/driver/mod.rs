@@ -81,6 +81,18 @@ pub trait Driver: Database + Sized + sealed::Sealed {
     /// migration starts from the session the run started with.
     #[doc(hidden)]
     const SESSION_SQL: Option<&'static str> = None;
+    /// The type to cast a value to for reading it as text.
+    #[doc(hidden)]
+    const TEXT: &'static str = "TEXT";
+    /// SQL for the database's clock now, in microseconds since the Unix epoch (BIGINT): the
+    /// one clock every runner of a lease reads.
+    #[doc(hidden)]
+    const NOW_MICROS: &'static str;
+    /// What a read that decides what to apply starts with under a lease, so that it sees
+    /// every write committed on any node (Galera's causal reads); empty where reads are
+    /// always current.
+    #[doc(hidden)]
+    const CAUSAL_READ: &'static str = "";
     /// What holds the session lock until it is released.
     #[doc(hidden)]
     type Lock: Send;
@@ -98,6 +110,21 @@ pub trait Driver: Database + Sized + sealed::Sealed {
     fn restore_session_sql(saved: &str) -> String {
         let _ = saved;
         String::new()
+    }
+
+    /// `INSERT` of `values` into `columns` of `table`, doing nothing when the key exists.
+    #[doc(hidden)]
+    fn insert_if_absent(table: &str, columns: &str, values: &str) -> String {
+        format!("INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT DO NOTHING")
+    }
+
+    /// Whether `error` is a conflict with a concurrent transaction (a deadlock, a
+    /// serialization failure, Galera's certification failure): the transaction did nothing
+    /// and may be tried again.
+    #[doc(hidden)]
+    fn is_conflict(error: &sqlx::Error) -> bool {
+        let _ = error;
+        false
     }
 
     /// `bytes` as a binary literal.
@@ -170,12 +197,22 @@ pub trait Driver: Database + Sized + sealed::Sealed {
         sql: &'a str,
     ) -> impl Future<Output = Result<Option<(i64, Vec<u8>, bool)>, sqlx::Error>> + Send + 'a;
 
-    /// The first column of every row of a query that selects one text column.
+    /// Every row of a query whose columns are all text (cast them: [`Driver::TEXT`]).
     #[doc(hidden)]
     fn fetch_texts<'a>(
         conn: &'a mut Self::Connection,
         sql: &'a str,
-    ) -> impl Future<Output = Result<Vec<Option<String>>, sqlx::Error>> + Send + 'a;
+    ) -> impl Future<Output = Result<Vec<Vec<Option<String>>>, sqlx::Error>> + Send + 'a;
+
+    /// Whether this server wants the lease lock when the settings say `auto`: a Galera node,
+    /// CockroachDB, YugabyteDB, where a session lock does not exclude other runners.
+    #[doc(hidden)]
+    fn wants_lease<'a>(
+        conn: &'a mut Self::Connection,
+    ) -> impl Future<Output = Result<bool, sqlx::Error>> + Send + 'a {
+        let _ = conn;
+        async { Ok(false) }
+    }
 
     /// Where in the SQL text sent the error points, in characters from 0, when the database
     /// says (PostgreSQL does).
@@ -268,12 +305,14 @@ macro_rules! same_on_every_database {
         async fn fetch_texts(
             conn: &mut $conn,
             sql: &str,
-        ) -> Result<Vec<Option<String>>, sqlx::Error> {
+        ) -> Result<Vec<Vec<Option<String>>>, sqlx::Error> {
             use sqlx::Row as _;
             let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                 .fetch_all(conn)
                 .await?;
-            rows.iter().map(|r| r.try_get(0)).collect()
+            rows.iter()
+                .map(|r| (0..r.len()).map(|i| r.try_get(i)).collect())
+                .collect()
         }
     };
 }

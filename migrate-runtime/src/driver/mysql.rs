@@ -47,6 +47,10 @@ impl Driver for MySql {
         applied_at_micros: "CAST(UNIX_TIMESTAMP(applied_at) * 1000000 AS SIGNED)",
     };
     const SESSION_SQL: Option<&'static str> = Some("SELECT DATABASE()");
+    const TEXT: &'static str = "CHAR";
+    const NOW_MICROS: &'static str = "CAST(UNIX_TIMESTAMP(NOW(6)) * 1000000 AS SIGNED)";
+    // MariaDB's per-statement setting: nothing outlives the statement
+    const CAUSAL_READ: &'static str = "SET STATEMENT wsrep_sync_wait = 1 FOR ";
     type Lock = ();
 
     fn quote(identifier: &str) -> String {
@@ -64,6 +68,30 @@ impl Driver for MySql {
 
     fn bytes_literal(bytes: &[u8]) -> String {
         format!("X'{}'", hex(bytes))
+    }
+
+    fn insert_if_absent(table: &str, columns: &str, values: &str) -> String {
+        format!("INSERT IGNORE INTO {table} ({columns}) VALUES ({values})")
+    }
+
+    fn is_conflict(error: &sqlx::Error) -> bool {
+        // ER_LOCK_DEADLOCK: a deadlock, or a Galera certification failure
+        error_number(error) == Some(1213)
+    }
+
+    async fn wants_lease(conn: &mut MySqlConnection) -> Result<bool, sqlx::Error> {
+        // A Galera node: GET_LOCK is local to it. MySQL has no wsrep_on (ER_UNKNOWN_SYSTEM_VARIABLE).
+        match sqlx::raw_sql("SELECT CAST(@@global.wsrep_on AS CHAR)")
+            .fetch_one(conn)
+            .await
+        {
+            Ok(row) => {
+                let on: Option<String> = row.try_get(0)?;
+                Ok(on.is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("ON")))
+            }
+            Err(e) if error_number(&e) == Some(1193) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     fn is_undefined_table(e: &sqlx::Error) -> bool {

@@ -41,6 +41,8 @@ impl Driver for Postgres {
         applied_at_micros: "CAST(extract(epoch FROM applied_at) * 1000000 AS BIGINT)",
     };
     const SESSION_SQL: Option<&'static str> = Some("SELECT current_setting('search_path')");
+    const NOW_MICROS: &'static str =
+        "CAST(extract(epoch FROM clock_timestamp()) * 1000000 AS BIGINT)";
     type Lock = i64;
 
     fn quote(identifier: &str) -> String {
@@ -147,6 +149,19 @@ impl Driver for Postgres {
             c if c.starts_with("53") => Some("the server ran out of resources (disk, memory or connections)"),
             _ => None,
         })
+    }
+
+    fn is_conflict(error: &sqlx::Error) -> bool {
+        // serialization_failure, deadlock_detected
+        pg_error(error).is_some_and(|d| matches!(d.code(), "40001" | "40P01"))
+    }
+
+    async fn wants_lease(conn: &mut PgConnection) -> Result<bool, sqlx::Error> {
+        // CockroachDB and YugabyteDB speak PostgreSQL's protocol, without a usable session
+        // advisory lock.
+        let row = sqlx::raw_sql("SELECT version()").fetch_one(conn).await?;
+        let version: String = row.try_get(0)?;
+        Ok(version.contains("CockroachDB") || version.contains("-YB-"))
     }
 
     fn error_hint(error: &sqlx::Error) -> Option<String> {

@@ -57,6 +57,8 @@ impl Driver for Sqlite {
         applied_at_micros: "(CAST(strftime('%s', applied_at) AS INTEGER) * 1000000 \
                             + CAST(substr(strftime('%f', applied_at), 4) AS INTEGER) * 1000)",
     };
+    const NOW_MICROS: &'static str =
+        "CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)";
     type Lock = FileLock;
 
     fn quote(identifier: &str) -> String {
@@ -69,6 +71,10 @@ impl Driver for Sqlite {
 
     fn bytes_literal(bytes: &[u8]) -> String {
         format!("X'{}'", hex(bytes))
+    }
+
+    fn is_conflict(error: &sqlx::Error) -> bool {
+        matches!(Self::cause(error), Some(c) if c.starts_with("the database is locked"))
     }
 
     fn is_undefined_table(e: &sqlx::Error) -> bool {

@@ -272,7 +272,15 @@ pub async fn newest<DB: Driver>(
     conn: &mut DB::Connection,
     table: &Table,
 ) -> Result<Newest, sqlx::Error> {
-    match DB::fetch_newest(conn, &newest_sql(table)).await {
+    newest_from::<DB>(conn, &newest_sql(table)).await
+}
+
+/// The newest row as `sql` (a [`newest_sql`], perhaps prefixed) reads it.
+pub async fn newest_from<DB: Driver>(
+    conn: &mut DB::Connection,
+    sql: &str,
+) -> Result<Newest, sqlx::Error> {
+    match DB::fetch_newest(conn, sql).await {
         Ok(Some((version, chain, success))) => Ok(Newest::Row {
             version,
             chain,

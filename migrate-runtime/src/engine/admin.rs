@@ -2,9 +2,10 @@
 //! migration as applied without running it) and `forget` (delete its row).
 
 use super::apply::{insert, reseal};
+use super::held::Held;
 use super::{Chains, Cx};
 use crate::driver::tracking::{self, Write};
-use crate::driver::{Driver, Table};
+use crate::driver::Driver;
 use crate::error::Error;
 use crate::report::{Applied, Report};
 use crate::table::Version;
@@ -26,12 +27,13 @@ pub(crate) enum Admin {
 pub(crate) async fn admin<DB: Driver>(
     cx: Cx<'_>,
     conn: &mut DB::Connection,
-    table: &Table,
+    held: &Held,
     op: Admin,
 ) -> Result<Report, Error> {
-    let newest = tracking::newest::<DB>(conn, table).await?;
+    let table = &held.table;
+    let newest = held.newest::<DB>(conn).await?;
     tracking::ensure::<DB>(conn, table, &newest).await?;
-    let rows = tracking::history::<DB>(conn, table).await?;
+    let rows = held.history::<DB>(conn).await?;
     let recorded = |v: Version| rows.iter().any(|r| r.version == v.get());
     match op {
         Admin::Baseline(version) => {
@@ -41,10 +43,10 @@ pub(crate) async fn admin<DB: Driver>(
                     rows: rows.len(),
                 });
             }
-            baseline::<DB>(cx, conn, table, version).await
+            baseline::<DB>(cx, conn, held, version).await
         }
         Admin::Force(version) => {
-            force::<DB>(cx, conn, table, version, recorded(version)).await?;
+            force::<DB>(cx, conn, held, version, recorded(version)).await?;
             Ok(Report::default())
         }
         Admin::Forget(version) | Admin::ForgetApplied(version) => {
@@ -60,7 +62,7 @@ pub(crate) async fn admin<DB: Driver>(
             let delete = Write::Delete {
                 version: version.get(),
             };
-            tracking::write::<DB>(conn, table, delete).await?;
+            held.write::<DB>(conn, delete).await?;
             tracing::warn!(version = %version, "tracking row deleted: the next run applies this migration again");
             Ok(Report::default())
         }
@@ -71,7 +73,7 @@ pub(crate) async fn admin<DB: Driver>(
 async fn baseline<DB: Driver>(
     cx: Cx<'_>,
     conn: &mut DB::Connection,
-    table: &Table,
+    held: &Held,
     version: Version,
 ) -> Result<Report, Error> {
     let chains = Chains::new(cx.migrator);
@@ -82,7 +84,8 @@ async fn baseline<DB: Driver>(
         .iter()
         .filter(|m| m.version() <= version)
     {
-        tracking::write::<DB>(conn, table, insert(m, chains.of(m)?, "0", true)).await?;
+        held.write::<DB>(conn, insert(m, chains.of(m)?, "0", true))
+            .await?;
         report.migrations.push(Applied {
             version: m.version(),
             name: m.name().to_owned(),
@@ -96,7 +99,7 @@ async fn baseline<DB: Driver>(
 async fn force<DB: Driver>(
     cx: Cx<'_>,
     conn: &mut DB::Connection,
-    table: &Table,
+    held: &Held,
     version: Version,
     recorded: bool,
 ) -> Result<(), Error> {
@@ -116,7 +119,7 @@ async fn force<DB: Driver>(
     } else {
         insert(m, chain, "0", true)
     };
-    tracking::write::<DB>(conn, table, write).await?;
+    held.write::<DB>(conn, write).await?;
     tracing::warn!(version = %version, file = m.up().file(), "migration forced: recorded as applied without running it");
-    reseal::<DB>(conn, table).await
+    reseal::<DB>(conn, held).await
 }

@@ -4,12 +4,11 @@
 
 use std::time::{Duration, Instant};
 
+use super::held::Held;
 use super::validate::{self, Plan};
-use super::{
-    atomic, locate, millis, restore_after_failure, session_restore, statements, Chains, Cx, Op,
-};
+use super::{atomic, locate, millis, restore_after_failure, statements, Chains, Cx, Op};
 use crate::driver::tracking::{self, Write};
-use crate::driver::{Conn, Driver, Table};
+use crate::driver::{Conn, Driver};
 use crate::error::Error;
 use crate::report::{Applied, Progress, Report};
 use crate::table::{Migration, Script, Transaction, Version};
@@ -32,31 +31,31 @@ pub(crate) async fn run<DB: Driver>(
 pub(crate) async fn apply<DB: Driver>(
     cx: Cx<'_>,
     conn: &mut DB::Connection,
-    table: &Table,
+    held: &Held,
     target: Option<Version>,
 ) -> Result<Report, Error> {
     // Another instance may have finished while this one waited: one row tells.
-    let newest = tracking::newest::<DB>(conn, table).await?;
+    let newest = held.newest::<DB>(conn).await?;
     if validate::up_to_date(cx.migrator, &newest, target) {
         return Ok(Report::default());
     }
-    tracking::ensure::<DB>(conn, table, &newest).await?;
-    let rows = tracking::history::<DB>(conn, table).await?;
-    let plan = validate::check(cx.migrator, &cx.rules::<DB>(table), &rows, target)?;
+    tracking::ensure::<DB>(conn, &held.table, &newest).await?;
+    let rows = held.history::<DB>(conn).await?;
+    let plan = validate::check(cx.migrator, &cx.rules::<DB>(&held.table), &rows, target)?;
     let chains = Chains::new(cx.migrator);
-    record_amendments::<DB>(conn, table, &plan, &chains).await?;
+    record_amendments::<DB>(conn, held, &plan, &chains).await?;
     let steps = usize::from(plan.resume.is_some()) + plan.pending.len();
     cx.progress(Progress::Planned { migrations: steps });
-    let restore = session_restore::<DB>(conn).await?;
+    let restore = held.restore.as_str();
     let mut report = Report::default();
     if cx.options.atomic && !plan.pending.is_empty() {
-        let applied = atomic::apply::<DB>(conn, table, &plan, &chains).await;
+        let applied = atomic::apply::<DB>(conn, held, &plan, &chains).await;
         if applied.is_err() {
-            restore_after_failure::<DB>(conn, &restore).await;
+            restore_after_failure::<DB>(conn, restore).await;
         }
         report.migrations = applied?;
         if !restore.is_empty() {
-            DB::exec(conn, &restore).await?;
+            DB::exec(conn, restore).await?;
         }
         report
             .migrations
@@ -75,26 +74,26 @@ pub(crate) async fn apply<DB: Driver>(
                 && m.transaction() == Transaction::Wrapped
                 && DB::TRANSACTIONAL_DDL
             {
-                wrapped::<DB>(conn, table, m, chain, &restore).await
+                wrapped::<DB>(conn, held, m, chain).await
             } else {
-                one_by_one::<DB>(conn, table, m, chain, resume_from, &restore).await
+                one_by_one::<DB>(conn, held, m, chain, resume_from).await
             };
             if applied.is_err() {
-                restore_after_failure::<DB>(conn, &restore).await;
+                restore_after_failure::<DB>(conn, restore).await;
             }
             let applied = applied?;
             cx.progress(Progress::Done(&applied));
             report.migrations.push(applied);
         }
     }
-    reseal::<DB>(conn, table).await?;
+    reseal::<DB>(conn, held).await?;
     Ok(report)
 }
 
 /// Reviewed edits (`migrate lock --amend`): the database takes the new checksum.
 async fn record_amendments<DB: Driver>(
     conn: &mut DB::Connection,
-    table: &Table,
+    held: &Held,
     plan: &Plan<'_>,
     chains: &Chains<'_>,
 ) -> Result<(), Error> {
@@ -106,7 +105,7 @@ async fn record_amendments<DB: Driver>(
             chain: chains.of(m)?,
             duration_ms: *duration_ms,
         };
-        tracking::write::<DB>(conn, table, write).await?;
+        held.write::<DB>(conn, write).await?;
     }
     Ok(())
 }
@@ -116,9 +115,9 @@ async fn record_amendments<DB: Driver>(
 /// checksum was just validated, so rewrite each chain from the rows themselves.
 pub(crate) async fn reseal<DB: Driver>(
     conn: &mut DB::Connection,
-    table: &Table,
+    held: &Held,
 ) -> Result<(), Error> {
-    let rows = tracking::history::<DB>(conn, table).await?;
+    let rows = held.history::<DB>(conn).await?;
     for (version, expected, stored) in tracking::links(&rows) {
         let Some(chain) = expected else { break };
         if stored != chain.as_slice() {
@@ -126,7 +125,7 @@ pub(crate) async fn reseal<DB: Driver>(
                 version,
                 chain: &chain,
             };
-            tracking::write::<DB>(conn, table, write).await?;
+            held.write::<DB>(conn, write).await?;
         }
     }
     Ok(())
@@ -168,47 +167,66 @@ pub(crate) async fn roll_back<DB: Driver>(conn: &mut DB::Connection) {
 /// A transactional migration: its script and its row commit together.
 async fn wrapped<DB: Driver>(
     conn: &mut DB::Connection,
-    table: &Table,
+    held: &Held,
     m: &Migration,
     chain: &[u8; 32],
-    after: &str,
 ) -> Result<Applied, Error> {
     tracing::info!(version = %m.version(), file = m.up().file(), "applying migration");
     let start = Instant::now();
-    let record =
-        |duration_ms: &str| tracking::write_sql::<DB>(table, insert(m, chain, duration_ms, true));
-    in_transaction::<DB>(conn, m.version(), m.up(), &record, after).await?;
+    let record = |duration_ms: &str| {
+        tracking::write_sql::<DB>(&held.table, insert(m, chain, duration_ms, true))
+    };
+    in_transaction::<DB>(conn, held, m.version(), m.up(), &record).await?;
     Ok(applied(m, start.elapsed()))
 }
 
 /// Runs `script` and the tracking write `record` gives (from the duration as SQL) in one
-/// transaction, then `after` (SQL, or empty): in one batch where the database allows it, else
-/// statement by statement.
+/// fenced transaction, then puts the session back: in one batch where the database allows
+/// it, else statement by statement.
 pub(crate) async fn in_transaction<DB: Driver>(
     conn: &mut DB::Connection,
+    held: &Held,
     version: Version,
     script: &Script,
     record: &(dyn Fn(&str) -> String + Sync),
-    after: &str,
 ) -> Result<(), Error> {
+    let after = held.restore.as_str();
     if DB::BATCH {
-        // One round trip: the script and its row in one transaction, sent as one batch.
+        // One round trip: the fence, the script and its row in one transaction, one batch.
+        let fence = held
+            .fence_in_batch::<DB>()
+            .map(|f| format!("{f};\n"))
+            .unwrap_or_default();
+        let head = format!("{}{fence}", locate::BATCH_BEGIN);
         let batch = format!(
-            "{}{}\n;\n{};\nCOMMIT;\n{after}",
-            locate::BATCH_BEGIN,
+            "{head}{}\n;\n{};\nCOMMIT;\n{after}",
             script.sql(),
             record(DB::BATCH_ELAPSED_MS)
         );
-        if let Err(failed) = DB::exec_counted(conn, &batch).await {
+        if let Err((completed, e)) = DB::exec_counted(conn, &batch).await {
             // The batch may have opened its transaction before failing; there may be none.
             roll_back::<DB>(conn).await;
-            let shift = locate::BATCH_BEGIN.len();
-            return Err(locate::in_batch::<DB>(version, script, failed, shift, 1));
+            let before = 1 + usize::from(!fence.is_empty());
+            if let (Some(lease), true) = (&held.lease, completed + 1 == before) {
+                return Err(lease.lost());
+            }
+            let failed = (completed, e);
+            return Err(locate::in_batch::<DB>(
+                version,
+                script,
+                failed,
+                head.len(),
+                before,
+            ));
         }
         return Ok(());
     }
     let start = Instant::now();
     DB::exec(conn, "BEGIN").await?;
+    if let Err(e) = held.fence::<DB>(conn).await {
+        roll_back::<DB>(conn).await;
+        return Err(e);
+    }
     for statement in statements(script.sql(), DB::DIALECT) {
         if let Err(e) = DB::exec(conn, statement.sql()).await {
             roll_back::<DB>(conn).await;
@@ -231,11 +249,10 @@ pub(crate) async fn in_transaction<DB: Driver>(
 /// `resume_from` + 1 when resuming a dirty one; then `after` (SQL, or empty).
 pub(crate) async fn one_by_one<DB: Driver>(
     conn: &mut DB::Connection,
-    table: &Table,
+    held: &Held,
     m: &Migration,
     chain: &[u8; 32],
     resume_from: Option<usize>,
-    after: &str,
 ) -> Result<Applied, Error> {
     let script = m.up();
     let version = m.version().get();
@@ -248,13 +265,15 @@ pub(crate) async fn one_by_one<DB: Driver>(
         }
         None => {
             tracing::info!(version = %m.version(), file = script.file(), "applying migration statement by statement");
-            tracking::write::<DB>(conn, table, insert(m, chain, "0", false)).await?;
+            held.write::<DB>(conn, insert(m, chain, "0", false)).await?;
         }
     }
     let total = statements.len();
     let mut done_hash = validate::statements_hash(&statements, first);
     for (index, statement) in statements.iter().enumerate().skip(first) {
         let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        // outside a transaction, the lease is checked before each statement
+        held.fence::<DB>(conn).await?;
         if let Err(e) = DB::exec(conn, statement.sql()).await {
             let error = locate::statement::<DB>(m.version(), script, statement, e)
                 .with_progress(index, total);
@@ -266,7 +285,7 @@ pub(crate) async fn one_by_one<DB: Driver>(
             };
             // The statement's error is the one to report, even if recording it fails too
             // (on a lost connection, it does).
-            if let Err(e) = tracking::write::<DB>(conn, table, progress).await {
+            if let Err(e) = held.write::<DB>(conn, progress).await {
                 tracing::warn!(version, error = %e, "could not record where the migration stopped");
             }
             return Err(error);
@@ -282,7 +301,7 @@ pub(crate) async fn one_by_one<DB: Driver>(
             done_hash: &done_hash,
             error: None,
         };
-        tracking::write::<DB>(conn, table, progress).await?;
+        held.write::<DB>(conn, progress).await?;
     }
     let duration = start.elapsed();
     let finish = Write::Finish {
@@ -291,9 +310,9 @@ pub(crate) async fn one_by_one<DB: Driver>(
         chain,
         duration_ms: millis(duration),
     };
-    tracking::write::<DB>(conn, table, finish).await?;
-    if !after.is_empty() {
-        DB::exec(conn, after).await?;
+    held.write::<DB>(conn, finish).await?;
+    if !held.restore.is_empty() {
+        DB::exec(conn, &held.restore).await?;
     }
     Ok(applied(m, duration))
 }

@@ -4,6 +4,7 @@
 use std::time::Instant;
 
 use super::apply::{insert, roll_back};
+use super::held::Held;
 use super::validate::Plan;
 use super::{locate, millis, statements, Chains};
 use crate::driver::tracking::{self, Write};
@@ -15,7 +16,7 @@ use crate::table::Transaction;
 /// Applies `plan.pending` in one transaction; a failure rolls back all of them.
 pub(crate) async fn apply<DB: Driver>(
     conn: &mut DB::Connection,
-    table: &Table,
+    held: &Held,
     plan: &Plan<'_>,
     chains: &Chains<'_>,
 ) -> Result<Vec<Applied>, Error> {
@@ -41,20 +42,27 @@ pub(crate) async fn apply<DB: Driver>(
         });
     }
     DB::exec(conn, "BEGIN").await?;
+    // one fence for the one transaction: it holds the lease row until the commit
+    if let Err(e) = held.fence::<DB>(conn).await {
+        roll_back::<DB>(conn).await;
+        return Err(e);
+    }
     let mut applied = Vec::new();
     for m in &plan.pending {
         let start = Instant::now();
         let chain = chains.of(m)?;
         let outcome = if DB::BATCH {
             // the script and its row in one round trip
-            let row =
-                tracking::write_sql::<DB>(table, insert(m, chain, DB::BATCH_ELAPSED_MS, true));
+            let row = tracking::write_sql::<DB>(
+                &held.table,
+                insert(m, chain, DB::BATCH_ELAPSED_MS, true),
+            );
             let batch = format!("{}\n;\n{row};", m.up_sql());
             DB::exec_counted(conn, &batch)
                 .await
                 .map_err(|failed| locate::in_batch::<DB>(m.version(), m.up(), failed, 0, 0))
         } else {
-            one_transaction::<DB>(conn, table, m, chain, start).await
+            one_transaction::<DB>(conn, &held.table, m, chain, start).await
         };
         if let Err(mut error) = outcome {
             if let Error::Failed { hint, source, .. } = &mut error {

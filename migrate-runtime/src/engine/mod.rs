@@ -10,7 +10,11 @@
 
 use std::time::Duration;
 
+use std::future::Future;
+
 use migrate_core::split::{self, Dialect, Statement};
+
+use held::Held;
 
 use crate::driver::{Conn, Driver, Table};
 use crate::error::Error;
@@ -21,6 +25,7 @@ use crate::table::{Migration, Migrator, Version};
 pub(crate) mod admin;
 pub(crate) mod apply;
 pub(crate) mod atomic;
+pub(crate) mod held;
 pub(crate) mod inspect;
 pub(crate) mod locate;
 pub(crate) mod lock;
@@ -106,7 +111,8 @@ pub(crate) enum Op {
 }
 
 /// Resolves the tracking table, takes the lock, does `op`, and releases the lock on every
-/// path; the operation's error wins over the release's.
+/// path; the operation's error wins over the release's. Under a lease, a heartbeat renews it
+/// from a second pooled connection while the operation works.
 pub(crate) async fn locked<DB: Driver>(
     cx: Cx<'_>,
     conn: &mut Conn<'_, DB>,
@@ -123,14 +129,58 @@ pub(crate) async fn locked<DB: Driver>(
         | Op::Admin(admin::Admin::Forget(_) | admin::Admin::ForgetApplied(_)) => {}
     }
     let table = cx.table::<DB>()?.resolve::<DB>(conn.get()).await?;
-    let guard = lock::acquire(cx, conn, &table).await?;
-    let c = conn.get();
-    let result = match op {
-        Op::Apply(target) => apply::apply::<DB>(cx, c, &table, target).await,
-        Op::Undo(target) => undo::undo::<DB>(cx, c, &table, target).await,
-        Op::Admin(op) => admin::admin::<DB>(cx, c, &table, op).await,
-    };
+    let strategy = lock::strategy::<DB>(cx, conn.get()).await?;
+    let guard = lock::acquire(cx, conn, &table, strategy).await?;
+    let pool = conn.pool().cloned();
+    let result = under_lock(cx, conn.get(), &table, guard.lease(), pool, op).await;
     lock::release(conn, &table, guard, result).await
+}
+
+async fn under_lock<DB: Driver>(
+    cx: Cx<'_>,
+    c: &mut DB::Connection,
+    table: &Table,
+    lease: Option<&lock::lease::Lease>,
+    pool: Option<sqlx::Pool<DB>>,
+    op: Op,
+) -> Result<Report, Error> {
+    let restore = match lease {
+        Some(_) => String::new(),
+        None => session_restore::<DB>(c).await?,
+    };
+    let held = Held {
+        table: table.clone(),
+        lease: lease.cloned(),
+        restore,
+    };
+    let work = async {
+        match op {
+            Op::Apply(target) => apply::apply::<DB>(cx, c, &held, target).await,
+            Op::Undo(target) => undo::undo::<DB>(cx, c, &held, target).await,
+            Op::Admin(op) => admin::admin::<DB>(cx, c, &held, op).await,
+        }
+    };
+    match (lease, pool) {
+        (Some(lease), Some(pool)) => with_heartbeat(work, lease.heartbeat(pool)).await,
+        _ => work.await,
+    }
+}
+
+/// Polls `work` to its end, and `beat` beside it until `beat` ends.
+async fn with_heartbeat<T>(work: impl Future<Output = T>, beat: impl Future<Output = ()>) -> T {
+    let mut work = std::pin::pin!(work);
+    let mut beat = std::pin::pin!(beat);
+    let mut beating = true;
+    std::future::poll_fn(|context| {
+        if let std::task::Poll::Ready(value) = work.as_mut().poll(context) {
+            return std::task::Poll::Ready(value);
+        }
+        if beating && beat.as_mut().poll(context).is_ready() {
+            beating = false;
+        }
+        std::task::Poll::Pending
+    })
+    .await
 }
 
 /// The SQL that puts the session back as it is now after each migration (see
@@ -142,10 +192,17 @@ pub(crate) async fn session_restore<DB: Driver>(
         return Ok(String::new());
     };
     let saved = DB::fetch_texts(conn, sql).await?;
-    Ok(match saved.into_iter().next().flatten() {
-        Some(saved) => DB::restore_session_sql(&saved),
-        None => String::new(),
-    })
+    Ok(
+        match saved
+            .into_iter()
+            .next()
+            .and_then(|row| row.into_iter().next())
+            .flatten()
+        {
+            Some(saved) => DB::restore_session_sql(&saved),
+            None => String::new(),
+        },
+    )
 }
 
 /// Runs `restore` after a migration failed, when there is one; its own failure is logged, the

@@ -3,9 +3,10 @@
 use std::time::Instant;
 
 use super::apply::in_transaction;
-use super::{locate, restore_after_failure, session_restore, statements, validate, Cx};
+use super::held::Held;
+use super::{locate, restore_after_failure, statements, validate, Cx};
 use crate::driver::tracking::{self, Write};
-use crate::driver::{Driver, Table};
+use crate::driver::Driver;
 use crate::error::Error;
 use crate::report::{Applied, Progress, Report};
 use crate::table::{Migration, Script, Transaction, Version};
@@ -14,11 +15,11 @@ use crate::table::{Migration, Script, Transaction, Version};
 pub(crate) async fn undo<DB: Driver>(
     cx: Cx<'_>,
     conn: &mut DB::Connection,
-    table: &Table,
+    held: &Held,
     target: Option<Version>,
 ) -> Result<Report, Error> {
-    let rows = tracking::history_if_any::<DB>(conn, table).await?;
-    validate::check(cx.migrator, &cx.rules::<DB>(table), &rows, None)?;
+    let rows = held.history::<DB>(conn).await?;
+    validate::check(cx.migrator, &cx.rules::<DB>(&held.table), &rows, None)?;
     // Every down script is looked up before anything runs: a missing one refuses the undo.
     let mut steps = Vec::new();
     for row in rows
@@ -40,7 +41,6 @@ pub(crate) async fn undo<DB: Driver>(
     cx.progress(Progress::Planned {
         migrations: steps.len(),
     });
-    let restore = session_restore::<DB>(conn).await?;
     let mut report = Report::default();
     for (m, down) in steps {
         tracing::info!(version = %m.version(), file = down.file(), "undoing migration");
@@ -49,9 +49,9 @@ pub(crate) async fn undo<DB: Driver>(
             name: m.name(),
         });
         let start = Instant::now();
-        let undone = undo_one::<DB>(conn, table, m, down, &restore).await;
+        let undone = undo_one::<DB>(conn, held, m, down).await;
         if undone.is_err() {
-            restore_after_failure::<DB>(conn, &restore).await;
+            restore_after_failure::<DB>(conn, &held.restore).await;
         }
         undone?;
         let undone = Applied {
@@ -69,32 +69,30 @@ pub(crate) async fn undo<DB: Driver>(
 /// runs in one, else the row goes after the last statement.
 async fn undo_one<DB: Driver>(
     conn: &mut DB::Connection,
-    table: &Table,
+    held: &Held,
     m: &Migration,
     down: &Script,
-    after: &str,
 ) -> Result<(), Error> {
-    let delete = tracking::write_sql::<DB>(
-        table,
-        Write::Delete {
-            version: m.version().get(),
-        },
-    );
+    let delete = Write::Delete {
+        version: m.version().get(),
+    };
     if down.transaction() == Transaction::Wrapped && DB::TRANSACTIONAL_DDL {
-        return in_transaction::<DB>(conn, m.version(), down, &|_| delete.clone(), after)
+        let sql = tracking::write_sql::<DB>(&held.table, delete);
+        return in_transaction::<DB>(conn, held, m.version(), down, &|_| sql.clone())
             .await
             .map_err(|e| e.in_undo(None));
     }
     let statements = statements(down.sql(), DB::DIALECT);
     for (index, statement) in statements.iter().enumerate() {
+        held.fence::<DB>(conn).await?;
         if let Err(e) = DB::exec(conn, statement.sql()).await {
             let error = locate::statement::<DB>(m.version(), down, statement, e);
             return Err(error.in_undo(Some((index, statements.len()))));
         }
     }
-    DB::exec(conn, &delete).await?;
-    if !after.is_empty() {
-        DB::exec(conn, after).await?;
+    held.write::<DB>(conn, delete).await?;
+    if !held.restore.is_empty() {
+        DB::exec(conn, &held.restore).await?;
     }
     Ok(())
 }

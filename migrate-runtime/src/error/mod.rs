@@ -143,6 +143,19 @@ pub enum Error {
         holder: Option<String>,
     },
 
+    /// The lease lock was lost: it expired and another runner took it over (this runner was
+    /// paused or cut off longer than the lease), or it was released by hand. Nothing more was
+    /// committed.
+    #[error("{}", text::lease_lost(holder, table, *lease, &Vocabulary::LIBRARY))]
+    LeaseLost {
+        /// This runner.
+        holder: String,
+        /// The lock table.
+        table: String,
+        /// The lease's duration.
+        lease: Duration,
+    },
+
     /// `undo` needs a down script that the migration does not have.
     #[error(
         "cannot undo migration {version} ({file}): it has no down script; nothing was changed. Undo to a target at or above {version}, or add the down script"
@@ -384,6 +397,11 @@ impl Error {
                 text::lock_timeout(*waited, holder.as_deref(), words)
             }
             Error::ForgetApplied { version } => text::forget_applied(*version, words),
+            Error::LeaseLost {
+                holder,
+                table,
+                lease,
+            } => text::lease_lost(holder, table, *lease, words),
             Error::NotEmpty { table, rows } => text::not_empty(table, *rows, words),
             other => other.to_string(),
         }

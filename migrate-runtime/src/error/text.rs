@@ -23,6 +23,8 @@ pub struct Vocabulary {
     pub lock_timeout: &'static str,
     /// Apply what is pending.
     pub run: &'static str,
+    /// Make the lease last longer.
+    pub lease: &'static str,
 }
 
 impl Vocabulary {
@@ -35,6 +37,7 @@ impl Vocabulary {
         allow_out_of_order: "`Runner::allow_out_of_order(true)`",
         lock_timeout: "`Runner::lock_timeout`",
         run: "`Runner::run`",
+        lease: "`Runner::lease`",
     };
 
     /// `template` (one of this vocabulary's words) for `version`.
@@ -231,5 +234,13 @@ pub(crate) fn not_empty(table: &str, rows: usize, words: &Vocabulary) -> String 
         "baseline adopts an untracked database, but {table} already records {rows} migration(s): use {}, or {} for single versions",
         words.run,
         words.say(words.force, "<version>")
+    )
+}
+
+/// A lease lost mid-run.
+pub(crate) fn lease_lost(holder: &str, table: &str, lease: Duration, words: &Vocabulary) -> String {
+    format!(
+        "the migration lease in {table} was lost by this runner ({holder}): it was not renewed within {lease:?} (the process was paused or cut off from the database) and another runner took it over, or it was released by hand; this runner stopped before committing anything more, and what it committed is recorded. Run again to see the state; if a single pause can outlast the lease, raise {}",
+        words.lease
     )
 }

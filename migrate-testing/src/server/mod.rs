@@ -20,12 +20,20 @@ use std::sync::OnceLock;
 use crate::Error;
 
 #[cfg(feature = "mysql")]
+mod galera;
+#[cfg(feature = "mysql")]
 mod mariadb;
+#[cfg(feature = "postgres")]
+mod pgbouncer;
 #[cfg(feature = "postgres")]
 mod postgres;
 
 #[cfg(feature = "mysql")]
+pub use galera::TempGalera;
+#[cfg(feature = "mysql")]
 pub use mariadb::TempMariaDb;
+#[cfg(feature = "postgres")]
+pub use pgbouncer::TempPgBouncer;
 #[cfg(feature = "postgres")]
 pub use postgres::TempPostgres;
 
@@ -93,15 +101,65 @@ pub(crate) fn is_root() -> bool {
         .is_ok_and(|o| o.stdout.trim_ascii() == b"0")
 }
 
-/// A free TCP port on 127.0.0.1 (free when probed: a server that loses the race retries).
-pub(crate) fn free_port() -> Result<u16, Error> {
+/// The user and group ids of OS user `name`, from `/etc/passwd`.
+pub(crate) fn os_user(name: &str) -> Option<(u32, u32)> {
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split(':').collect();
+        match fields.as_slice() {
+            [user, _, uid, gid, ..] if *user == name => {
+                Some((uid.parse().ok()?, gid.parse().ok()?))
+            }
+            _ => None,
+        }
+    })
+}
+
+/// Starts `command` in a process group of its own (so ^C reaches only the tests), as OS user
+/// `user` when given (with that user's ids: the child is the server itself, not a wrapper),
+/// its output to `log`.
+pub(crate) fn spawn_server(
+    command: &mut Command,
+    user: Option<(u32, u32)>,
+    log: &Path,
+) -> Result<Child, Error> {
+    use std::os::unix::process::CommandExt as _;
+    let out = std::fs::File::create(log).map_err(|e| io("create", log, e))?;
+    let err = out.try_clone().map_err(|e| io("open", log, e))?;
+    if let Some((uid, gid)) = user {
+        // (supplementary groups stay root's: `CommandExt::groups` is unstable; the server
+        // needs only its own files)
+        command.uid(uid).gid(gid);
+    }
+    command
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .spawn()
+        .map_err(|e| Error::Server(format!("{:?}: {e}", command.get_program())))
+}
+
+/// `count` free TCP ports on 127.0.0.1, distinct (each held until all are chosen).
+pub(crate) fn free_ports(count: usize) -> Result<Vec<u16>, Error> {
     let unavailable = |e: std::io::Error| {
         Error::Server(format!(
             "no free TCP port on 127.0.0.1 for a private server: {e}"
         ))
     };
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(unavailable)?;
-    Ok(listener.local_addr().map_err(unavailable)?.port())
+    let listeners = (0..count)
+        .map(|_| TcpListener::bind("127.0.0.1:0").map_err(unavailable))
+        .collect::<Result<Vec<_>, _>>()?;
+    listeners
+        .iter()
+        .map(|l| l.local_addr().map(|a| a.port()).map_err(unavailable))
+        .collect()
+}
+
+/// A free TCP port on 127.0.0.1 (free when probed: a server that loses the race retries).
+pub(crate) fn free_port() -> Result<u16, Error> {
+    let port = free_ports(1)?.into_iter().next();
+    port.ok_or_else(|| Error::Server("no free TCP port on 127.0.0.1".to_owned()))
 }
 
 /// The first of `names` found on `PATH` or in the usual system directories.

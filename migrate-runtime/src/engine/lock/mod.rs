@@ -1,4 +1,5 @@
-//! Taking and releasing the migration lock.
+//! Taking and releasing the migration lock, by the strategy the settings name
+//! ([`crate::Locking`]): the database's session lock, the lease ([`lease`]), or none.
 //!
 //! The session lock is polled (`try_lock`, then a short jittered sleep) rather than waited
 //! for inside a statement: a waiter blocked in `pg_advisory_lock` would hold a snapshot that a
@@ -11,6 +12,11 @@ use std::time::{Duration, Instant};
 use super::Cx;
 use crate::driver::{Conn, Driver, Table};
 use crate::error::Error;
+use crate::runner::Locking;
+
+pub(crate) mod lease;
+
+use lease::Lease;
 
 /// The first pause between two attempts; it doubles up to [`MAX_PAUSE`].
 const FIRST_PAUSE: Duration = Duration::from_millis(2);
@@ -23,16 +29,48 @@ pub(crate) enum Guard<L> {
     None,
     /// The database's session lock.
     Session(L),
+    /// A lease.
+    Lease(Lease),
 }
 
-/// Takes the lock of `table` as the settings say, waiting up to the lock timeout.
+impl<L> Guard<L> {
+    /// The lease, when the lock is one.
+    pub fn lease(&self) -> Option<&Lease> {
+        match self {
+            Guard::Lease(lease) => Some(lease),
+            Guard::None | Guard::Session(_) => None,
+        }
+    }
+}
+
+/// The strategy the settings name for this database: `auto` asks the server.
+pub(crate) async fn strategy<DB: Driver>(
+    cx: Cx<'_>,
+    conn: &mut DB::Connection,
+) -> Result<Locking, Error> {
+    Ok(match cx.options.locking {
+        Locking::Auto if DB::wants_lease(conn).await? => Locking::Lease,
+        Locking::Auto => Locking::Session,
+        other => other,
+    })
+}
+
+/// Takes the lock of `table` by `strategy`, waiting up to the lock timeout.
 pub(crate) async fn acquire<DB: Driver>(
     cx: Cx<'_>,
     conn: &mut Conn<'_, DB>,
     table: &Table,
+    strategy: Locking,
 ) -> Result<Guard<DB::Lock>, Error> {
-    if !cx.options.locking {
-        return Ok(Guard::None);
+    match strategy {
+        Locking::None => return Ok(Guard::None),
+        Locking::Lease => {
+            let lock = lease::lock_table::<DB>(table);
+            let options = cx.options;
+            let held = lease::acquire::<DB>(conn.get(), lock, options.lease, options.lock_timeout);
+            return Ok(Guard::Lease(held.await?));
+        }
+        Locking::Auto | Locking::Session => {}
     }
     if DB::SESSION_LOCK {
         conn.close_on_drop();
@@ -62,15 +100,20 @@ pub(crate) async fn acquire<DB: Driver>(
     }
 }
 
-/// Who holds the lock of `table`, if another session does (`Some`, with what the database
-/// says of the holder): probed by taking it and releasing it at once.
+/// Who holds the lock of `table`, if another runner does (`Some`, with what the database says
+/// of the holder): for a session lock, probed by taking it and releasing it at once; for a
+/// lease, read from its row.
 pub(crate) async fn held_elsewhere<DB: Driver>(
     cx: Cx<'_>,
     conn: &mut Conn<'_, DB>,
     table: &Table,
 ) -> Result<Option<String>, Error> {
-    if !cx.options.locking {
-        return Ok(None);
+    match strategy::<DB>(cx, conn.get()).await? {
+        Locking::None => return Ok(None),
+        Locking::Lease => {
+            return lease::holder::<DB>(conn.get(), &lease::lock_table::<DB>(table)).await
+        }
+        Locking::Auto | Locking::Session => {}
     }
     if DB::SESSION_LOCK {
         conn.close_on_drop();
@@ -97,7 +140,10 @@ pub(crate) async fn release<DB: Driver, T>(
     result: Result<T, Error>,
 ) -> Result<T, Error> {
     let released = match guard {
-        Guard::Session(lock) => DB::unlock(conn.get(), table, lock).await,
+        Guard::Session(lock) => DB::unlock(conn.get(), table, lock)
+            .await
+            .map_err(Error::from),
+        Guard::Lease(lease) => lease.release::<DB>(conn.get()).await,
         Guard::None => Ok(()),
     };
     let value = result?;
