@@ -2,7 +2,9 @@
 //! Its API follows `migrate`'s needs and changes without notice.
 //!
 //! Every rule about migration files lives here, so `embed_migrations!`, `Migrator::from_dir`
-//! and the CLI share one code path: the file-name [`scheme`]s, the directory [`scan`],
+//! and the CLI share one code path: the file-name [`scheme`]s (with [`diesel`]'s own version
+//! rule) and their inverse, [`render`] (with the UTC [`time`] of timestamped names), the
+//! directory [`scan`],
 //! [`directive`]s and goose/dbmate [`section`]s, the statement [`split`]ter, [`checksum`]s,
 //! the [`lock`] file, the whole-set checks in [`set`], and the statements that do not belong in a
 //! transactional script ([`hazard`]).
@@ -25,15 +27,18 @@
 pub mod build;
 pub mod checksum;
 pub mod diagnostic;
+pub mod diesel;
 pub mod directive;
 pub mod hazard;
 pub mod lock;
 mod parallel;
+pub mod render;
 pub mod scan;
 pub mod scheme;
 pub mod section;
 pub mod set;
 pub mod split;
+pub mod time;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use set::{load, MigrationSet, Options};

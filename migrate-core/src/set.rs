@@ -448,13 +448,19 @@ fn pair(candidates: Vec<Candidate>, problems: &mut Diagnostics) -> Vec<Migration
             continue;
         };
         for other in ups.iter().skip(1) {
-            problems.push(Diagnostic::new(
-                other.display.clone(),
-                format!(
+            let message = match crate::diesel::decode(version) {
+                Some(text) if up.scheme == Scheme::Diesel => format!(
+                    "duplicate diesel version {text} (also {}): diesel reads a version from the \
+                     name up to the first `_`, dashes left out, and runs only one migration per \
+                     version; give one of them another version",
+                    up.display
+                ),
+                _ => format!(
                     "duplicate version {version} (also {}): give one of them the next free version",
                     up.display
                 ),
-            ));
+            };
+            problems.push(Diagnostic::new(other.display.clone(), message));
         }
         let mut down_script = up.down.clone();
         for down in downs {
