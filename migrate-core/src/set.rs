@@ -3,12 +3,11 @@
 //! This is the one code path behind `embed_migrations!`, `Migrator::from_dir` and the CLI.
 //! Every problem is collected, so one build reports all bad files at once.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::checksum::{self, Digest32, CHAIN_START};
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::directive;
 use crate::lock::{self, Lock};
 use crate::scan::{self, File};
 use crate::scheme::{self, Name, Role, Scheme};
@@ -208,19 +207,27 @@ pub fn load(dir: &Path, display: &str, options: &Options) -> Result<MigrationSet
         files.push(file);
     }
     let mut candidates = Vec::new();
+    let mut failed = BTreeSet::new();
     let read = crate::parallel::map(files, |file| {
         let mut found = Diagnostics::default();
-        (file_candidate(file, &mut found), found)
+        let version = crate::scheme::parse_file_name(&file.rel).map(|n| n.version);
+        (file_candidate(file, &mut found), found, version)
     });
-    for (candidate, found) in read {
-        candidates.extend(candidate);
+    for (candidate, found, version) in read {
+        match (candidate, version) {
+            (Some(candidate), _) => candidates.push(candidate),
+            (None, Ok(version)) => {
+                failed.insert(version);
+            }
+            (None, Err(_)) => {}
+        }
         problems.0.extend(found.0);
     }
     for dir in listing.dirs {
         candidates.extend(dir_candidate(dir, &mut problems));
     }
     let scheme = check_scheme(&candidates, &mut problems);
-    let migrations = pair(candidates, &mut problems);
+    let migrations = pair(candidates, &failed, &mut problems);
     for m in &migrations {
         for script in std::iter::once(&m.up).chain(&m.down) {
             if is_empty_script(&script.sql) {
@@ -276,39 +283,19 @@ fn file_candidate(file: File, problems: &mut Diagnostics) -> Option<Candidate> {
             problems.push(Diagnostic::at_line(file.display.clone(), line, message));
         }
     };
-    let (scheme, up, down) = if name.role == Role::Single {
-        let sections = match section::read(&file.text, name.scheme) {
-            Ok(s) => s,
-            Err(list) => {
-                report(problems, list);
-                return None;
-            }
-        };
-        let up = script(&file, sections.up);
-        let down = sections.down.map(|part| script(&file, part));
-        (sections.scheme, Some(up), down)
-    } else {
-        let lines = directive::lines(&file.text, 0, file.text.len(), 1);
-        let directives = match directive::read(&lines, &[]) {
-            Ok(d) => d,
-            Err(list) => {
-                report(problems, list);
-                return None;
-            }
-        };
-        let part = Part {
-            start: 0,
-            end: file.text.len(),
-            line: 1,
-            no_transaction: directives.no_transaction,
-        };
-        let s = script(&file, part);
-        if name.role == Role::Up {
-            (name.scheme, Some(s), None)
-        } else {
-            (name.scheme, None, Some(s))
+    let sections = match section::read(&file.text, name.scheme, name.role) {
+        Ok(s) => s,
+        Err(list) => {
+            report(problems, list);
+            return None;
         }
     };
+    let first = script(&file, sections.up);
+    let (up, down) = match name.role {
+        Role::Down => (None, Some(first)),
+        _ => (Some(first), sections.down.map(|part| script(&file, part))),
+    };
+    let scheme = sections.scheme;
     Some(Candidate::new(name, scheme, file.display.clone(), up, down))
 }
 
@@ -343,16 +330,11 @@ fn dir_candidate(dir: scan::Dir, problems: &mut Diagnostics) -> Option<Candidate
         },
         None => false,
     };
-    let mut whole = |file: &File| -> Option<Script> {
-        let lines = directive::lines(&file.text, 0, file.text.len(), 1);
-        match directive::read(&lines, &[]) {
-            Ok(d) => {
-                let part = Part {
-                    start: 0,
-                    end: file.text.len(),
-                    line: 1,
-                    no_transaction: no_transaction || d.no_transaction,
-                };
+    let mut whole = |file: &File, role: Role| -> Option<Script> {
+        match section::read(&file.text, Scheme::Diesel, role) {
+            Ok(sections) => {
+                let mut part = sections.up;
+                part.no_transaction |= no_transaction;
                 Some(script(file, part))
             }
             Err(list) => {
@@ -363,8 +345,8 @@ fn dir_candidate(dir: scan::Dir, problems: &mut Diagnostics) -> Option<Candidate
             }
         }
     };
-    let up = dir.up.as_ref().and_then(&mut whole);
-    let down = dir.down.as_ref().and_then(&mut whole);
+    let up = dir.up.as_ref().and_then(|f| whole(f, Role::Up));
+    let down = dir.down.as_ref().and_then(|f| whole(f, Role::Down));
     if dir.up.is_none() {
         problems.push(Diagnostic::new(
             scan::display_path(&dir.display, "down.sql"),
@@ -427,7 +409,14 @@ fn check_scheme(candidates: &[Candidate], problems: &mut Diagnostics) -> Option<
 }
 
 /// Joins up and down files of one version; reports duplicates and downs without ups.
-fn pair(candidates: Vec<Candidate>, problems: &mut Diagnostics) -> Vec<Migration> {
+///
+/// `failed` are the versions of files that were reported already: a down script beside an up
+/// script that failed is not reported a second time.
+fn pair(
+    candidates: Vec<Candidate>,
+    failed: &BTreeSet<i64>,
+    problems: &mut Diagnostics,
+) -> Vec<Migration> {
     let mut by_version: BTreeMap<i64, Vec<Candidate>> = BTreeMap::new();
     for c in candidates {
         by_version.entry(c.name.version).or_default().push(c);
@@ -438,7 +427,7 @@ fn pair(candidates: Vec<Candidate>, problems: &mut Diagnostics) -> Vec<Migration
         let ups: Vec<&Candidate> = group.iter().filter(|c| c.up.is_some()).collect();
         let downs: Vec<&Candidate> = group.iter().filter(|c| c.name.role == Role::Down).collect();
         let Some(&up) = ups.first() else {
-            for down in downs {
+            for down in downs.into_iter().filter(|_| !failed.contains(&version)) {
                 let expected = down.display.replace(".down.sql", ".up.sql");
                 problems.push(Diagnostic::new(
                     down.display.clone(),

@@ -78,7 +78,7 @@ proptest! {
             prop_assert_eq!(name.version, version, "{}", file.rel);
             prop_assert_eq!(&name.description, &expected, "{}", file.rel);
             if matches!(layout.scheme, Scheme::Goose | Scheme::Dbmate) {
-                let sections = section::read(&file.text, name.scheme)
+                let sections = section::read(&file.text, name.scheme, name.role)
                     .map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
                 prop_assert_eq!(sections.scheme, layout.scheme);
                 prop_assert_eq!(sections.down.is_some(), reversible);
