@@ -348,6 +348,9 @@ fn dir_candidate(dir: scan::Dir, problems: &mut Diagnostics) -> Option<Candidate
     let up = dir.up.as_ref().and_then(|f| whole(f, Role::Up));
     let down = dir.down.as_ref().and_then(|f| whole(f, Role::Down));
     if dir.up.is_none() {
+        if dir.up_misspelled {
+            return None;
+        }
         problems.push(Diagnostic::new(
             scan::display_path(&dir.display, "down.sql"),
             "down script without an up script: add `up.sql` beside it",
@@ -522,6 +525,13 @@ fn is_empty_script(sql: &str) -> bool {
 }
 
 fn read_lock(path: &Path, display: &str, problems: &mut Diagnostics) -> Option<Lock> {
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        problems.push(Diagnostic::new(
+            display,
+            "is not a regular file, so it is not opened: the lock is the file `migrate lock` writes",
+        ));
+        return None;
+    }
     let text = match std::fs::read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => text,
