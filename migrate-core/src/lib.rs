@@ -4,10 +4,10 @@
 //! Every rule about migration files lives here, so `embed_migrations!`, `Migrator::from_dir`
 //! and the CLI share one code path: the file-name [`scheme`]s (with [`diesel`]'s own version
 //! rule) and their inverse, [`render`] (with the UTC [`time`] of timestamped names), the
-//! directory [`scan`],
-//! [`directive`]s and goose/dbmate [`section`]s, the statement [`split`]ter, [`checksum`]s,
-//! the [`lock`] file, the whole-set checks in [`set`], and the statements that do not belong in a
-//! transactional script ([`hazard`]).
+//! directory [`scan`], [`directive`]s and goose/dbmate [`section`]s, the statement
+//! [`split`]ter, [`checksum`]s, the [`lock`] file and its rules (current, amended), the
+//! whole-set checks in [`set`], and the statements that do not belong in a transactional
+//! script ([`hazard`]).
 //!
 //! ```
 //! let dir = std::env::temp_dir().join(format!("migrate-core-doc-{}", std::process::id()));
