@@ -122,15 +122,19 @@ pub(crate) fn check(
     }
 }
 
-/// `name` in backticks, or, when it differs from `other` only in what does not show (spaces
-/// at an end, control or invisible characters), quoted with those escaped and said.
+/// `name` in backticks, or, when it holds what does not show (spaces at an end, control,
+/// zero-width or non-ASCII space characters) or differs from `other` only in that, quoted with
+/// those escaped, and said.
 fn quoted(name: &str, other: &str) -> String {
-    let invisible = |c: char| {
-        c.is_whitespace() || c.is_control() || matches!(c, '\u{200b}'..='\u{200f}' | '\u{feff}')
+    let hidden = |c: char| {
+        c.is_control()
+            || (c.is_whitespace() && c != ' ')
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2060}' | '\u{feff}')
     };
-    let visible = |s: &str| -> String { s.chars().filter(|c| !invisible(*c)).collect() };
-    if visible(name) == visible(other) || name.chars().any(invisible) {
-        format!("{name:?} (note the invisible characters; the file is now {other:?})")
+    let shown = |s: &str| -> String { s.trim().chars().filter(|c| !hidden(*c)).collect() };
+    let hides = name != name.trim() || name.chars().any(hidden);
+    if hides || (name != other && shown(name) == shown(other)) {
+        format!("{name:?} (note the characters that do not show; the file is now {other:?})")
     } else {
         format!("`{name}`")
     }
@@ -208,5 +212,21 @@ impl MigrationSet {
         } else {
             LockState::Outdated
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quoted;
+
+    #[test]
+    fn names_that_look_the_same_are_shown_with_the_difference() {
+        assert_eq!(quoted("2_b.sql", "2_c.sql"), "`2_b.sql`");
+        assert_eq!(
+            quoted("2019_Add email/up.sql", "2019_x/up.sql"),
+            "`2019_Add email/up.sql`"
+        );
+        assert!(quoted("2_b.sql\u{200b}", "2_b.sql").starts_with("\"2_b.sql\\u{200b}\""));
+        assert!(quoted("2_b.sql ", "2_b.sql").starts_with("\"2_b.sql \" (note"));
     }
 }
