@@ -74,6 +74,18 @@ fn what(scheme: Scheme, role: Role) -> &'static str {
     }
 }
 
+/// goose's annotations as goose spells them (`internal/sqlparser/parser.go` compares them as
+/// written).
+const GOOSE_ANNOTATIONS: [&str; 7] = [
+    "Up",
+    "Down",
+    "StatementBegin",
+    "StatementEnd",
+    "NO TRANSACTION",
+    "ENVSUBST ON",
+    "ENVSUBST OFF",
+];
+
 /// Whether a `-- migrate:` line is a dbmate section marker, which of the two, and its options.
 fn dbmate_marker(line: &str) -> Option<(bool, &str)> {
     match directive::marker(line) {
@@ -111,7 +123,22 @@ fn goose(text: &str, lines: &[Line<'_>]) -> Result<Sections, Problems> {
             }
             continue;
         };
-        match annotation.to_ascii_lowercase().as_str() {
+        let lower = annotation.to_ascii_lowercase();
+        if let Some(spelled) = GOOSE_ANNOTATIONS
+            .iter()
+            .find(|a| a.eq_ignore_ascii_case(annotation) && **a != annotation)
+        {
+            // goose compares annotations as written: to it this line is a comment, and a
+            // `down` section would run as part of the up.
+            problems.push((
+                line.number,
+                format!(
+                    "goose does not read `-- +goose {annotation}`, as it compares annotations as \
+                     written: write `-- +goose {spelled}`"
+                ),
+            ));
+        }
+        match lower.as_str() {
             "up" if up.is_some() => problems.push((
                 line.number,
                 "a second `-- +goose Up`: a file has one up section".to_owned(),
