@@ -18,7 +18,9 @@ use support::servers::TempCluster;
 
 #[test]
 fn sqlite_sets_split_like_the_sqlite3_shell() {
-    let Some(sets) = corpus_sets() else { return };
+    let Some(sets) = corpus::available() else {
+        return;
+    };
     let db = sqlite::Db::open();
     let mut mismatches = Vec::new();
     let mut compared = 0;
@@ -54,7 +56,9 @@ fn sqlite_sets_split_like_the_sqlite3_shell() {
 
 #[test]
 fn postgres_sets_split_like_psql() {
-    let Some(sets) = corpus_sets() else { return };
+    let Some(sets) = corpus::available() else {
+        return;
+    };
     let Some(cluster) = TempCluster::start(&statement_log()) else {
         return;
     };
@@ -468,21 +472,6 @@ mod sqlite {
 
 // ------------------------------------------------------------------------------ corpus
 
-/// The sets of `sets.json`; `None`, with a notice, when the corpus is not beside the
-/// repository, except under `CI=true`.
-fn corpus_sets() -> Option<Vec<Set>> {
-    if !Path::new(corpus::CORPUS).join("sets.json").is_file() {
-        let what = format!("no corpus at {}", corpus::CORPUS);
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{what}; CI=true requires it"
-        );
-        eprintln!("notice: {what}; skipping");
-        return None;
-    }
-    Some(corpus::sets())
-}
-
 /// Every `.sql` file under the set's directory, diesel's `<dir>/up.sql` included.
 fn sql_files(set: &Set) -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -568,7 +557,7 @@ struct Mismatch {
 impl Mismatch {
     fn new(file: &Path, ours: &[String], oracle: &[String]) -> Mismatch {
         let file = file
-            .strip_prefix(corpus::CORPUS)
+            .strip_prefix(corpus::root().as_str())
             .unwrap_or(file)
             .display()
             .to_string();

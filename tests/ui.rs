@@ -15,6 +15,8 @@ const GENERATED: &[(&str, bool)] = &[
     // macOS and Windows file systems refuse names that are not UTF-8
     ("non-utf8-file-name", cfg!(target_os = "linux")),
     ("symlink-outside", cfg!(unix)),
+    // a FIFO named like a migration
+    ("fifo-named-like-a-migration", cfg!(unix)),
 ];
 
 #[test]
@@ -64,6 +66,13 @@ fn make_fixtures(fixtures: &Path) {
             let target = Path::new("../shared/2_create_posts.sql");
             if let Err(e) = std::os::unix::fs::symlink(target, &link) {
                 panic!("cannot create {}: {e}", link.display());
+            }
+        }
+        let fifo = fixtures.join("fifo-named-like-a-migration/2_create_posts.sql");
+        if std::fs::symlink_metadata(&fifo).is_err() {
+            let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+            if !made.is_ok_and(|s| s.success()) {
+                panic!("cannot create the FIFO {} with `mkfifo`", fifo.display());
             }
         }
     }

@@ -150,18 +150,24 @@ pub struct Add {
 /// `lock`.
 #[derive(Debug, Args)]
 pub struct Lock {
-    /// Do not write: exit with 4 when the lock misses migrations.
-    #[arg(long, conflicts_with = "amend")]
+    /// Do not write: exit with 4 when the lock misses migrations or is in an older format.
+    #[arg(long, conflicts_with_all = ["amend", "allow_empty"])]
     pub check: bool,
 
-    /// Accept the edit of the locked migration VERSION: record `amend <version> <old sha256>
-    /// <new sha256> <reason>` and lock the new content.
-    #[arg(long, value_name = "VERSION", requires = "reason", value_parser = version_parser())]
+    /// Accept the edit of the locked migration VERSION (its content or transaction mode):
+    /// record `amend <version> <old sha256> <new sha256> <reason>` and lock the new content.
+    #[arg(long, value_name = "VERSION", value_parser = version_parser())]
     pub amend: Option<i64>,
 
-    /// Why the locked migration was edited (one line, kept in the lock).
+    /// Why the locked migration was edited (one line, kept in the lock; default: "no reason
+    /// given").
     #[arg(long, value_name = "TEXT", requires = "amend")]
     pub reason: Option<String>,
+
+    /// Also lock new migrations that hold no SQL yet (empty or only comments), which are
+    /// otherwise refused: once locked, a migration cannot change.
+    #[arg(long)]
+    pub allow_empty: bool,
 }
 
 /// `check`.

@@ -11,7 +11,7 @@ pub const ERROR: u8 = 1;
 pub const USAGE: u8 = 2;
 /// `status --exit-code`: a migration is pending, dirty, edited or missing.
 pub const NOT_UP_TO_DATE: u8 = 3;
-/// `lock --check`: migrations are missing from the lock.
+/// `lock --check`: migrations are missing from the lock, or it is in an older format.
 pub const LOCK_STALE: u8 = 4;
 /// `check --strict`: there are warnings.
 pub const WARNINGS: u8 = 5;
@@ -22,7 +22,8 @@ pub const TABLE: &str = "  0  success
      error, a file that cannot be read or written
   2  usage: bad arguments, no database URL, an unknown database URL scheme
   3  `status --exit-code`: a migration is pending, dirty, edited or missing
-  4  `lock --check`: the lock is stale (migrations are not in it yet)
+  4  `lock --check`: the lock is stale (migrations are not in it yet, or it is in
+     format 1)
   5  `check --strict`: warnings (empty scripts, statements unsafe in a transaction)
 ";
 

@@ -10,7 +10,6 @@ mod cli;
 mod commands;
 mod database;
 mod exit;
-mod layout;
 mod output;
 mod progress;
 mod source;

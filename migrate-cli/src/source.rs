@@ -16,16 +16,12 @@ pub struct Source {
 }
 
 impl Source {
-    /// The directory `given` (relative to the current directory, or absolute).
+    /// The directory `given` (relative to the current directory, or absolute), shown as
+    /// `embed_migrations!` shows its directory.
     pub fn new(given: &str) -> Self {
-        let display = given.replace('\\', "/");
-        let display = match display.trim_end_matches('/') {
-            "" => display.clone(),
-            trimmed => trimmed.to_owned(),
-        };
         Self {
             path: PathBuf::from(given),
-            display,
+            display: migrate_core::scan::normalise(given),
         }
     }
 

@@ -38,10 +38,8 @@ fn help_and_usage_errors() {
     w.migrate(&["down", "0"]).code(USAGE);
     w.migrate(&["down", "2", "--to", "1"]).code(USAGE);
     w.migrate(&["force", "-3"]).code(USAGE);
-    w.migrate(&["lock", "--amend", "1"])
-        .code(USAGE)
-        .err("--reason");
     w.migrate(&["lock", "--reason", "x"]).code(USAGE);
+    w.migrate(&["lock", "--check", "--allow-empty"]).code(USAGE);
     w.migrate(&["lock", "--check", "--amend", "1", "--reason", "x"])
         .code(USAGE);
     w.migrate(&["add", "--timestamp", "--sequential", "x"])
@@ -295,7 +293,7 @@ fn lock_writes_checks_and_amends() {
         .err("migration 9 is not in migrations/migrations.lock");
     w.migrate(&["lock", "--amend", "1", "--reason", "x"])
         .code(ERROR)
-        .err("migrations/1_users.sql: migration 1 has the content it was locked with");
+        .err("migrations/1_users.sql: migration 1 has the content and transaction mode it was locked with");
     w.migrate(&["lock", "--amend", "2", "--reason", "  "])
         .code(USAGE);
     w.migrate(&["lock", "--amend", "2", "--reason", "a\nb"])
@@ -532,4 +530,153 @@ fn check_reports_errors_warnings_and_hazards() {
         .code(ERROR)
         .err("error: migrations/2_mysql.sql: duplicate version 2")
         .err("error: migrations/x.sql: does not start with a version");
+}
+
+/// The command in backticks after `run ` in a message, as a user would copy it.
+fn advised_command(message: &str) -> Vec<String> {
+    let command = message
+        .split("run `")
+        .nth(1)
+        .and_then(|rest| rest.split('`').next())
+        .unwrap_or_else(|| panic!("no command in {message:?}"));
+    // as a POSIX shell splits it (the advice holds no quotes or escapes to interpret)
+    assert!(!command.contains(['"', '\'', '\\', '$']), "{command}");
+    command.split_whitespace().map(str::to_owned).collect()
+}
+
+#[test]
+fn the_amend_advice_works_when_pasted() {
+    let w = Work::new("advice");
+    w.write("migrations/1_users.sql", "create table users (id int);\n");
+    w.migrate(&["lock"]).code(OK);
+    w.write(
+        "migrations/1_users.sql",
+        "create table users (id bigint);\n",
+    );
+    // the build's error, from the code the build runs
+    let dir = w.path().join("migrations");
+    let problems = migrate_core::load(&dir, "migrations", &Default::default())
+        .err()
+        .unwrap_or_default();
+    assert_eq!(problems.0.len(), 1, "{problems}");
+    let advice = advised_command(&problems.0[0].message);
+    assert_eq!(advice[0], "migrate");
+    let args: Vec<&str> = advice[1..].iter().map(String::as_str).collect();
+    w.migrate(&args)
+        .code(OK)
+        .out("amended migration 1 (migrations/1_users.sql)")
+        .err("recorded the reason `no reason given`");
+    assert!(w
+        .read("migrations/migrations.lock")
+        .contains(" no reason given\n"));
+    w.migrate(&["check"]).code(OK);
+    // the same advice from the CLI's own error
+    w.write("migrations/1_users.sql", "create table users (id text);\n");
+    let run = w.migrate(&["lock"]);
+    run.code(ERROR);
+    let advice = advised_command(&run.stderr);
+    let args: Vec<&str> = advice[1..].iter().map(String::as_str).collect();
+    w.migrate(&args).code(OK);
+    w.migrate(&["lock", "--check"]).code(OK);
+}
+
+#[test]
+fn a_new_migration_is_not_locked_before_it_is_written() {
+    let w = Work::new("lock-empty");
+    w.write("migrations/1_users.sql", "create table users (id int);\n");
+    w.migrate(&["lock"]).code(OK);
+    w.migrate(&["add", "posts"]).code(OK);
+    let added = w
+        .list("migrations")
+        .into_iter()
+        .find(|n| n.ends_with("_posts.sql"))
+        .unwrap_or_default();
+    w.migrate(&["lock"])
+        .code(ERROR)
+        .err(&format!("migrations/{added}: migration "))
+        .err("holds no SQL yet (empty or only comments), and a locked migration cannot change")
+        .err("`migrate lock --allow-empty`");
+    assert!(!w.read("migrations/migrations.lock").contains(&added));
+    w.write(
+        &format!("migrations/{added}"),
+        "create table posts (id int);\n",
+    );
+    w.migrate(&["lock"])
+        .code(OK)
+        .out("locked 1 new migration(s)");
+
+    // goose and dbmate templates hold empty sections; `--allow-empty` locks them anyway
+    let w = Work::new("lock-empty-goose");
+    w.write(
+        "migrations/1_init.sql",
+        "-- +goose Up\nselect 1;\n-- +goose Down\nselect 2;\n",
+    );
+    w.migrate(&["add", "-r", "users"]).code(OK);
+    w.migrate(&["lock"])
+        .code(ERROR)
+        .err("2_users.sql: migration 2 holds no SQL yet");
+    w.migrate(&["lock", "--allow-empty"])
+        .code(OK)
+        .out("locked 2 new migration(s): 1, 2");
+}
+
+#[test]
+fn a_format_1_lock_is_refused_until_rewritten() {
+    let w = Work::new("lock-format-1");
+    w.write("migrations/1_users.sql", "create table users (id int);\n")
+        .write(
+            "migrations/2_index.sql",
+            "-- migrate:no-transaction\ncreate index concurrently i on users (id);\n",
+        );
+    w.migrate(&["lock"]).code(OK);
+    let format_2 = w.read("migrations/migrations.lock");
+    // what `migrate lock` wrote before format 2: no modes, no seal
+    let format_1: String = format_2
+        .lines()
+        .filter(|l| !l.starts_with("seal "))
+        .map(|l| {
+            l.replace("format 2", "format 1")
+                .replace(" no-transaction ", " ")
+                .replace(" transaction ", " ")
+                + "\n"
+        })
+        .collect();
+    w.write("migrations/migrations.lock", &format_1);
+    w.migrate(&["check"])
+        .code(ERROR)
+        .err("migrations/migrations.lock: lock format 1 was written by an older migrate")
+        .err("run `migrate lock` to rewrite it in format 2");
+    w.migrate(&["lock", "--check"])
+        .code(LOCK_STALE)
+        .err("is in format 1, which the build refuses");
+    w.migrate(&["lock"])
+        .code(OK)
+        .out("migrations/migrations.lock: rewritten in format 2");
+    assert_eq!(w.read("migrations/migrations.lock"), format_2);
+    w.migrate(&["check"]).code(OK);
+}
+
+#[test]
+fn a_changed_transaction_mode_is_an_edit() {
+    let w = Work::new("lock-mode");
+    w.write(
+        "migrations/1_index.sql",
+        "-- +goose Up\ncreate index i on t (a);\n-- +goose Down\ndrop index i;\n",
+    );
+    w.migrate(&["lock"]).code(OK);
+    // outside the up section, so the checksum stays the same
+    w.write(
+        "migrations/1_index.sql",
+        "-- +goose NO TRANSACTION\n-- +goose Up\ncreate index i on t (a);\n-- +goose Down\ndrop index i;\n",
+    );
+    w.migrate(&["check"])
+        .code(ERROR)
+        .err("migrations/1_index.sql: locked migration 1 was released to run in a transaction, and now runs outside a transaction")
+        .err("`migrate lock --amend 1`");
+    w.migrate(&["lock", "--amend", "1", "--reason", "the table is large"])
+        .code(OK);
+    assert!(w
+        .read("migrations/migrations.lock")
+        .contains(" no-transaction 1_index.sql\n"));
+    w.migrate(&["check"]).code(OK);
 }

@@ -1,14 +1,18 @@
-//! Directives: SQL comments at the top of a script that change how it runs.
+//! Directives: SQL comments at the top of a script that change how it runs, and the comment
+//! lines that mark goose and dbmate sections.
 //!
 //! `-- migrate:no-transaction` is this project's spelling; sqlx's `-- no-transaction` is read
 //! too (goose's `-- +goose NO TRANSACTION` and diesel's `metadata.toml` are read where those
-//! layouts are parsed). A `-- migrate:` comment that is not a known directive, or one that
-//! stands below the first statement, is an error: it was meant to do something and would not.
+//! layouts are parsed). A comment that was meant to do something and would not is an error: a
+//! `-- migrate:` comment that is no known directive, a directive below the first statement, a
+//! directive or section marker spelled in a way no tool reads (`-- MIGRATE:UP`, `-- + goose
+//! Up`, `--no-transaction`), and a goose or dbmate marker in a file of another layout, whose
+//! down section would otherwise run as part of the up script.
 
 /// One line of a script, with its position.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Line<'a> {
-    /// The line without its line ending.
+    /// The line without its line ending (and, on the first line, without a byte order mark).
     pub text: &'a str,
     /// Byte offset of the line in the file.
     pub start: usize,
@@ -18,20 +22,34 @@ pub(crate) struct Line<'a> {
     pub number: u32,
 }
 
-/// The lines of `text[from..to]`, numbered from `first_line`.
+/// The lines of `text[from..to]`, numbered from `first_line`, ended by LF, CRLF or a lone CR
+/// (the line endings the checksum treats alike).
 pub(crate) fn lines(text: &str, from: usize, to: usize, first_line: u32) -> Vec<Line<'_>> {
     let mut out = Vec::new();
-    let mut start = from;
-    let mut number = first_line;
     let slice = text.get(from..to).unwrap_or("");
-    for piece in slice.split_inclusive('\n') {
-        let end = start + piece.len();
-        let body = piece.strip_suffix('\n').unwrap_or(piece);
-        let body = body.strip_suffix('\r').unwrap_or(body);
+    let bytes = slice.as_bytes();
+    let mut number = first_line;
+    let mut start = 0;
+    while start < bytes.len() {
+        let rel = bytes[start..]
+            .iter()
+            .position(|&b| b == b'\n' || b == b'\r');
+        let (body_end, end) = match rel {
+            None => (bytes.len(), bytes.len()),
+            Some(i) => {
+                let at = start + i;
+                let crlf = bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n');
+                (at, at + 1 + usize::from(crlf))
+            }
+        };
+        let mut body = slice.get(start..body_end).unwrap_or("");
+        if from + start == 0 {
+            body = body.strip_prefix('\u{feff}').unwrap_or(body);
+        }
         out.push(Line {
             text: body,
-            start,
-            end,
+            start: from + start,
+            end: from + end,
             number,
         });
         start = end;
@@ -40,11 +58,120 @@ pub(crate) fn lines(text: &str, from: usize, to: usize, first_line: u32) -> Vec<
     out
 }
 
+/// What a comment line means to one of the tools whose files are read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Marker<'a> {
+    /// `-- migrate:<word> <rest>` as dbmate reads it: `--`, optional spaces, lower-case
+    /// `migrate:` (dbmate's pattern is `^--\s*migrate:up`).
+    Migrate { word: &'a str, rest: &'a str },
+    /// `-- +goose <annotation>` as goose reads it: `--`, optional spaces, `+goose`.
+    Goose(&'a str),
+    /// sqlx's `-- no-transaction`.
+    SqlxNoTransaction,
+    /// A comment that looks like one of the above but is spelled so that no tool reads it:
+    /// what to write instead.
+    Misspelled(String),
+    /// Anything else.
+    None,
+}
+
+/// What `line` is, as a marker.
+pub(crate) fn marker(line: &str) -> Marker<'_> {
+    let trimmed = line.trim();
+    let Some(body) = trimmed.strip_prefix("--") else {
+        return Marker::None;
+    };
+    let body = body.trim_start();
+    let lower = body.to_ascii_lowercase();
+    if let Some(after) = lower.strip_prefix("migrate") {
+        if after.trim_start().starts_with(':') {
+            return migrate_marker(body);
+        }
+    }
+    if let Some(after) = lower.strip_prefix('+') {
+        if after.trim_start().starts_with("goose") {
+            return goose_marker(body);
+        }
+    }
+    if trimmed == "-- no-transaction" {
+        return Marker::SqlxNoTransaction;
+    }
+    let squeezed: String = lower
+        .chars()
+        .map(|c| {
+            if c == '_' || c.is_whitespace() {
+                '-'
+            } else {
+                c
+            }
+        })
+        .collect();
+    if squeezed.starts_with("no-transaction") {
+        return Marker::Misspelled(format!(
+            "`{trimmed}` is not a directive (sqlx reads `-- no-transaction` at the very top, and \
+             takes any line starting with it as one): write `-- migrate:no-transaction` or \
+             `-- no-transaction` exactly, or reword the comment"
+        ));
+    }
+    Marker::None
+}
+
+fn migrate_marker(body: &str) -> Marker<'_> {
+    if let Some(rest) = body.strip_prefix("migrate:") {
+        let (word, rest) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+        if !word.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Marker::Migrate {
+                word,
+                rest: rest.trim(),
+            };
+        }
+    }
+    let word: String = body
+        .split_once(':')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    Marker::Misspelled(format!(
+        "`-- {body}` is spelled so that neither this project nor dbmate reads it: write \
+         `-- migrate:{word}`, in lower case with no space before the `:`"
+    ))
+}
+
+fn goose_marker(body: &str) -> Marker<'_> {
+    if let Some(rest) = body.strip_prefix("+goose") {
+        if rest.is_empty() || rest.starts_with(char::is_whitespace) {
+            return Marker::Goose(rest.trim());
+        }
+    }
+    let annotation = body
+        .trim_start_matches('+')
+        .trim_start()
+        .get(5..)
+        .unwrap_or("")
+        .trim();
+    Marker::Misspelled(format!(
+        "`-- {body}` is spelled so that goose does not read it: write `-- +goose {annotation}`"
+    ))
+}
+
 /// What the header of a script says.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Directives {
     /// The script must run outside a transaction, statement by statement.
     pub no_transaction: bool,
+}
+
+/// The layout of the file whose directives are read: which markers belong in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Context {
+    /// A file that is one script: what it is, for messages ("an up script of an up/down pair").
+    Plain(&'static str),
+    /// A goose file: its annotations are read by the section parser.
+    Goose,
+    /// A dbmate file: `-- migrate:up` and `-- migrate:down` are its sections.
+    Dbmate,
 }
 
 /// Where a line stands relative to the script's header of comments.
@@ -58,13 +185,15 @@ enum Header {
     Closed,
 }
 
-/// Reads the directives of one script given as lines; `allowed` are the markers of the file's
-/// own layout (dbmate's `up` and `down`) that may stand anywhere and are not directives.
+/// Problems found in a file, each with its line.
+pub type Problems = Vec<(u32, String)>;
+
+/// Reads the directives of one file given as lines, in a file of layout `context`.
 ///
 /// Returns the directives or one message per bad line, each with its line number.
-pub(crate) fn read(lines: &[Line<'_>], allowed: &[&str]) -> Result<Directives, Vec<(u32, String)>> {
+pub(crate) fn read(lines: &[Line<'_>], context: Context) -> Result<Directives, Problems> {
     let mut directives = Directives::default();
-    let mut problems = Vec::new();
+    let mut problems = Problems::new();
     let mut header = Header::Open;
     for line in lines {
         let trimmed = line.text.trim();
@@ -74,43 +203,54 @@ pub(crate) fn read(lines: &[Line<'_>], allowed: &[&str]) -> Result<Directives, V
             }
             continue;
         }
-        if let Some(rest) = trimmed.strip_prefix("-- migrate:") {
-            let word = rest.split_whitespace().next().unwrap_or("");
-            if allowed.contains(&word) {
-                continue;
-            }
-            if word != "no-transaction" {
+        let mut directive = |spelled: &str| {
+            if header == Header::Closed {
                 problems.push((
+                    line.number,
+                    format!(
+                        "`{spelled}` below the first statement has no effect: move it to the \
+                         top of the file, above all SQL"
+                    ),
+                ));
+            } else {
+                directives.no_transaction = true;
+            }
+        };
+        match marker(line.text) {
+            Marker::Migrate { word, .. } => match (word, context) {
+                ("up" | "down", Context::Dbmate) => {}
+                ("no-transaction", _) => directive("-- migrate:no-transaction"),
+                ("up" | "down", _) => problems.push((
+                    line.number,
+                    foreign(&format!("-- migrate:{word}"), "dbmate", context),
+                )),
+                _ => problems.push((
                     line.number,
                     format!(
                         "unknown directive `-- migrate:{word}`: the known directive is \
                          `-- migrate:no-transaction`; write other comments without `migrate:`"
                     ),
-                ));
-            } else if header == Header::Closed {
-                problems.push((
-                    line.number,
-                    "`-- migrate:no-transaction` below the first statement has no effect: \
-                     move it to the top of the file, above all SQL"
-                        .to_owned(),
-                ));
-            } else {
-                directives.no_transaction = true;
+                )),
+            },
+            Marker::Goose(annotation) => {
+                if context != Context::Goose {
+                    let spelled = format!("-- +goose {annotation}");
+                    problems.push((line.number, foreign(&spelled, "goose", context)));
+                }
             }
-            continue;
-        }
-        if header == Header::Closed {
-            continue;
-        }
-        if trimmed == "-- no-transaction" {
-            directives.no_transaction = true;
-        } else if trimmed.is_empty() || trimmed.starts_with("--") {
-        } else if let Some(comment) = trimmed.strip_prefix("/*") {
-            if !comment.contains("*/") {
-                header = Header::BlockComment;
+            Marker::SqlxNoTransaction => directive("-- no-transaction"),
+            Marker::Misspelled(message) => problems.push((line.number, message)),
+            Marker::None if header == Header::Closed => {}
+            Marker::None => {
+                if trimmed.is_empty() || trimmed.starts_with("--") {
+                } else if let Some(comment) = trimmed.strip_prefix("/*") {
+                    if !comment.contains("*/") {
+                        header = Header::BlockComment;
+                    }
+                } else {
+                    header = Header::Closed;
+                }
             }
-        } else {
-            header = Header::Closed;
         }
     }
     if problems.is_empty() {
@@ -120,34 +260,54 @@ pub(crate) fn read(lines: &[Line<'_>], allowed: &[&str]) -> Result<Directives, V
     }
 }
 
+/// The message for a section marker of `tool` in a file of another layout.
+fn foreign(spelled: &str, tool: &str, context: Context) -> String {
+    match context {
+        Context::Plain(what) => format!(
+            "`{spelled}` is a {tool} section marker, but this file is {what}, which runs as one \
+             script: its down section would run as part of the up; remove the markers, or make \
+             it a {tool} file named `<version>_<description>.sql`"
+        ),
+        _ => format!(
+            "`{spelled}` is a {tool} section marker in a file of another layout: one file uses \
+             one layout's markers; remove it"
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn read_text(text: &str) -> Result<Directives, Vec<(u32, String)>> {
-        read(&lines(text, 0, text.len(), 1), &[])
+    fn read_text(text: &str) -> Result<Directives, Problems> {
+        read(
+            &lines(text, 0, text.len(), 1),
+            Context::Plain("a plain file"),
+        )
+    }
+
+    fn no_transaction(text: &str) -> bool {
+        read_text(text).map(|d| d.no_transaction).unwrap_or(false)
     }
 
     #[test]
     fn directives_at_the_top_are_read() {
-        assert!(
-            read_text("-- migrate:no-transaction\ncreate index concurrently i on t (a);\n")
-                .map(|d| d.no_transaction)
-                .unwrap_or(false)
-        );
-        assert!(
-            read_text("-- a comment\n\n/* block\n still */\n-- no-transaction\nselect 1;")
-                .map(|d| d.no_transaction)
-                .unwrap_or(false)
-        );
-        assert_eq!(
-            read_text("select 1;\n-- no-transaction\n"),
-            Ok(Directives::default())
-        );
+        assert!(no_transaction(
+            "-- migrate:no-transaction\ncreate index concurrently i on t (a);\n"
+        ));
+        assert!(no_transaction(
+            "-- a comment\n\n/* block\n still */\n-- no-transaction\nselect 1;"
+        ));
+        assert!(no_transaction("--migrate:no-transaction\nselect 1;"));
+        assert!(no_transaction("--  migrate:no-transaction\nselect 1;"));
+        assert!(no_transaction(
+            "\u{feff}-- migrate:no-transaction\nselect 1;"
+        ));
+        assert!(no_transaction("-- migrate:no-transaction\rselect 1;\r"));
     }
 
     #[test]
-    fn unknown_and_misplaced_directives_are_errors() {
+    fn unknown_misplaced_and_misspelled_directives_are_errors() {
         let problems =
             read_text("-- migrate:no-transactions\nselect 1;\n-- migrate:no-transaction\n")
                 .err()
@@ -159,15 +319,62 @@ mod tests {
             .contains("unknown directive `-- migrate:no-transactions`"));
         assert_eq!(problems[1].0, 3);
         assert!(problems[1].1.contains("below the first statement"));
+        for text in [
+            "-- MIGRATE:NO-TRANSACTION\nselect 1;\n",
+            "-- no-transactions\nselect 1;\n",
+            "--no-transaction\nselect 1;\n",
+            "select 1;\n-- no-transaction\n",
+            "-- +goose Up\nselect 1;\n",
+            "-- migrate:down\nselect 1;\n",
+        ] {
+            assert!(read_text(text).is_err(), "{text:?}");
+        }
+        let upper = read_text("-- MIGRATE:NO-TRANSACTION\n")
+            .err()
+            .unwrap_or_default();
+        assert!(
+            upper[0].1.contains("`-- migrate:no-transaction`"),
+            "{upper:?}"
+        );
+    }
+
+    #[test]
+    fn markers_are_read_as_their_tools_read_them() {
+        let up = |rest| Marker::Migrate { word: "up", rest };
+        assert_eq!(marker("--migrate:up"), up(""));
+        assert_eq!(
+            marker("--   migrate:up transaction:false"),
+            up("transaction:false")
+        );
+        assert_eq!(marker("--+goose Up"), Marker::Goose("Up"));
+        assert_eq!(marker("-- +goose  Down "), Marker::Goose("Down"));
+        assert!(matches!(marker("-- + goose Up"), Marker::Misspelled(_)));
+        assert!(matches!(marker("-- +GOOSE Up"), Marker::Misspelled(_)));
+        assert!(matches!(marker("-- +gooseUp"), Marker::Misspelled(_)));
+        assert!(matches!(marker("-- migrate :up"), Marker::Misspelled(_)));
+        assert!(matches!(marker("-- Migrate:up"), Marker::Misspelled(_)));
+        assert_eq!(marker("-- migrate the users"), Marker::None);
+        assert_eq!(marker("-- migration: users"), Marker::None);
+        assert_eq!(marker("select 1; -- migrate:up"), Marker::None);
     }
 
     #[test]
     fn lines_carry_offsets_and_numbers() {
-        let text = "a\r\nbb\nccc";
+        let text = "a\r\nbb\nccc\rd";
         let got: Vec<_> = lines(text, 0, text.len(), 1)
             .iter()
             .map(|l| (l.text, l.start, l.end, l.number))
             .collect();
-        assert_eq!(got, vec![("a", 0, 3, 1), ("bb", 3, 6, 2), ("ccc", 6, 9, 3)]);
+        assert_eq!(
+            got,
+            vec![
+                ("a", 0, 3, 1),
+                ("bb", 3, 6, 2),
+                ("ccc", 6, 10, 3),
+                ("d", 10, 11, 4)
+            ]
+        );
+        let bom = "\u{feff}-- x\n";
+        assert_eq!(lines(bom, 0, bom.len(), 1)[0].text, "-- x");
     }
 }

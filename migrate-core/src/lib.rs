@@ -2,10 +2,12 @@
 //! Its API follows `migrate`'s needs and changes without notice.
 //!
 //! Every rule about migration files lives here, so `embed_migrations!`, `Migrator::from_dir`
-//! and the CLI share one code path: the file-name [`scheme`]s, the directory [`scan`],
-//! [`directive`]s and goose/dbmate [`section`]s, the statement [`split`]ter, [`checksum`]s,
-//! the [`lock`] file, the whole-set checks in [`set`], and the statements that do not belong in a
-//! transactional script ([`hazard`]).
+//! and the CLI share one code path: the file-name [`scheme`]s (with [`diesel`]'s own version
+//! rule) and their inverse, [`render`] (with the UTC [`time`] of timestamped names), the
+//! directory [`scan`], [`directive`]s and goose/dbmate [`section`]s, the statement
+//! [`split`]ter, [`checksum`]s, the [`lock`] file and its rules (current, amended), the
+//! whole-set checks in [`set`], and the statements that do not belong in a transactional
+//! script ([`hazard`]).
 //!
 //! ```
 //! let dir = std::env::temp_dir().join(format!("migrate-core-doc-{}", std::process::id()));
@@ -25,10 +27,12 @@
 pub mod build;
 pub mod checksum;
 pub mod diagnostic;
+pub mod diesel;
 pub mod directive;
 pub mod hazard;
 pub mod lock;
 mod parallel;
+pub mod render;
 pub mod scan;
 pub mod scheme;
 pub mod section;

@@ -85,6 +85,19 @@ pub fn parse_file_name(file_name: &str) -> Result<Name, String> {
     } else {
         (stem, Role::Single)
     };
+    if role == Role::Single {
+        // `2_b.UP.sql` would otherwise be a whole migration named `b.UP`, and its down file
+        // would never be paired with it.
+        let lower = stem.to_ascii_lowercase();
+        if let Some(which) = [".up", ".down"].into_iter().find(|s| lower.ends_with(s)) {
+            let written = &stem[stem.len() - which.len()..];
+            return Err(format!(
+                "`{written}.sql` is not `{which}.sql`: up and down files end in lower-case \
+                 `{which}.sql`; rename it to `{}{which}.sql`",
+                &stem[..stem.len() - which.len()]
+            ));
+        }
+    }
     match stem.split_once('_') {
         Some((version, description)) => named(version, description, role, Scheme::Sqlx),
         None if stem.starts_with(|c: char| c.is_ascii_digit()) => Err(format!(
@@ -94,53 +107,45 @@ pub fn parse_file_name(file_name: &str) -> Result<Name, String> {
     }
 }
 
-/// Parses the name of a diesel migration directory: `YYYY-MM-DD-HHMMSS_<desc>`,
-/// `YYYY-MM-DD-HHMMSS-NNNN_<desc>` or `<14 digits>_<desc>`.
-///
-/// diesel orders migrations by their names' digits as text, so `2026-05-27-120000` runs before
-/// `2026-05-27-120000-0000` and after `2025-11-19-091444-0000`; as plain numbers an 18-digit
-/// name would always come last. The version is therefore the 14-digit timestamp times 100000
-/// plus, for the `-NNNN` form, `NNNN + 1`: numbers then order exactly as diesel's text does
-/// (and fit in i64 until the year 9223). `00000000000000_diesel_initial_setup` is version 0.
+/// Parses the name of a diesel migration directory by diesel's own rule: the version is the
+/// part before the first `_` with its dashes removed, which must be digits (see
+/// [`crate::diesel`] for the rule's source and for how the text is numbered in diesel's
+/// order); the description is the rest. `2024-03-13_170000_sso_users` is version `20240313`
+/// with the description `170000_sso_users`.
 pub fn parse_diesel_dir(dir_name: &str) -> Result<Name, String> {
-    let expected = "diesel migration directories are named `YYYY-MM-DD-HHMMSS_<description>`, \
-                    `YYYY-MM-DD-HHMMSS-NNNN_<description>` or `<14 digits>_<description>`";
+    let expected = "diesel reads the version of a migration directory from its name up to the \
+                    first `_`, dashes left out, as in `YYYY-MM-DD-HHMMSS_<description>`";
     let Some((version, description)) = dir_name.split_once('_') else {
         return Err(format!("no description after the version; {expected}"));
     };
-    let Some(number) = diesel_version(version) else {
-        return Err(format!("`{version}` is not a diesel version; {expected}"));
+    let Some(digits) = crate::diesel::version_text(dir_name) else {
+        return Err(format!("`{version}` is not a diesel version: {expected}"));
     };
+    let number = crate::diesel::encode(&digits)?;
     if description.is_empty() {
         return Err(format!(
             "the description after the version is empty: describe the change after the `_`, \
              as in `{version}_create_users`"
         ));
     }
-    named(
-        &number.to_string(),
-        description,
-        Role::Single,
-        Scheme::Diesel,
-    )
+    Ok(Name {
+        version: number,
+        description: description.to_owned(),
+        role: Role::Single,
+        scheme: Scheme::Diesel,
+    })
 }
 
-/// The version of a diesel version text (`YYYY-MM-DD-HHMMSS`, `YYYY-MM-DD-HHMMSS-NNNN` or 14
-/// digits), as [`parse_diesel_dir`] numbers it; `None` for any other text.
+/// The version of a diesel version as written (`2024-01-02-030405`, `20240102030405`,
+/// `2024-03-13`: digits and dashes, starting with a digit), numbered as [`parse_diesel_dir`]
+/// numbers it; `None` for any other text.
 pub fn diesel_version(text: &str) -> Option<i64> {
-    let groups: Vec<&str> = text.split('-').collect();
-    let widths: Vec<usize> = groups.iter().map(|g| g.len()).collect();
-    let well_formed = groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()))
-        && matches!(widths.as_slice(), [14] | [4, 2, 2, 6] | [4, 2, 2, 6, 4]);
+    let well_formed = text.starts_with(|c: char| c.is_ascii_digit())
+        && text.bytes().all(|b| b.is_ascii_digit() || b == b'-');
     if !well_formed {
         return None;
     }
-    let timestamp: i64 = groups[..groups.len().min(4)].concat().parse().ok()?;
-    let suffix = groups
-        .get(4)
-        .and_then(|n| n.parse::<i64>().ok())
-        .map_or(0, |n| n + 1);
-    timestamp.checked_mul(100_000)?.checked_add(suffix)
+    crate::diesel::version_text(text).and_then(|digits| crate::diesel::encode(&digits).ok())
 }
 
 fn named(text: &str, description: &str, role: Role, scheme: Scheme) -> Result<Name, String> {
@@ -283,26 +288,50 @@ mod tests {
         assert_eq!(v("20170820180453_x").map(|p| p.0), Ok(2017082018045300000));
         assert_eq!(
             v("2025-11-19-091444-0000_x").map(|p| p.0),
-            Ok(2025111909144400001)
+            Ok(2025111909144400004)
         );
-        // numbers order as diesel orders the names' digits as text
+        // diesel's rule: the name up to the first `_`, dashes left out
+        assert_eq!(
+            v("2024-03-13_170000_sso_users"),
+            Ok((2024031299999999994, "170000_sso_users".into()))
+        );
+        // numbers order as diesel orders the version texts
         let names = [
+            "2024-03-13_170000_sso_users",
             "2025-11-19-091444-0000_a",
             "2026-05-27-120000_b",
             "2026-05-27-120000-0000_c",
             "2026-05-27-120000-0001_d",
+            "2026-05-28_e",
         ];
         let versions: Vec<i64> = names
             .iter()
             .filter_map(|n| v(n).ok())
             .map(|p| p.0)
             .collect();
+        assert_eq!(versions.len(), names.len());
         assert!(versions.windows(2).all(|w| w[0] < w[1]), "{versions:?}");
         assert_eq!(
             v("2019-11-15-182353_Add email notifications to crate owners").map(|p| p.1),
             Ok("Add email notifications to crate owners".into())
         );
-        assert!(v("2019-11-15_x").is_err());
         assert!(v("notes").is_err());
+        assert!(v("x1_notes").is_err());
+        assert!(v("0_too_short").is_err());
+        assert_eq!(
+            diesel_version("2020-01-02-000000"),
+            Some(2020010200000000000)
+        );
+        assert_eq!(diesel_version("-1"), None);
+    }
+
+    #[test]
+    fn case_variants_of_up_and_down_are_refused() {
+        assert!(parse_file_name("2_b.UP.sql")
+            .unwrap_err()
+            .contains("rename it to `2_b.up.sql`"));
+        assert!(parse_file_name("2_b.Down.sql")
+            .unwrap_err()
+            .contains("`2_b.down.sql`"));
     }
 }

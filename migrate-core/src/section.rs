@@ -1,8 +1,10 @@
 //! Single-file migrations: goose's `-- +goose Up/Down` and dbmate's `-- migrate:up/down`
 //! sections, and the plain case where the whole file is the up script.
 
-use crate::directive::{self, Line};
-use crate::scheme::Scheme;
+use crate::directive::{self, Context, Line, Marker};
+use crate::scheme::{Role, Scheme};
+
+pub use crate::directive::Problems;
 
 /// A byte range of a file that is one script.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,32 +24,31 @@ pub struct Part {
 pub struct Sections {
     /// The layout the content shows: `base`, [`Scheme::Goose`] or [`Scheme::Dbmate`].
     pub scheme: Scheme,
-    /// The up script.
+    /// The up script (for a down file of a pair or a diesel `down.sql`: the file's script).
     pub up: Part,
     /// The down script, when the file has one.
     pub down: Option<Part>,
 }
 
-/// Problems found in a file, each with its line.
-pub type Problems = Vec<(u32, String)>;
-
-/// Reads one file; a `base` of [`Scheme::Sqlx`] single file may turn out to be goose or dbmate.
-pub fn read(text: &str, base: Scheme) -> Result<Sections, Problems> {
+/// Reads one file whose name says `base` and `role`: a [`Scheme::Sqlx`] single file may turn
+/// out to be goose or dbmate; every other file is one script, in which goose and dbmate
+/// markers are errors.
+pub fn read(text: &str, base: Scheme, role: Role) -> Result<Sections, Problems> {
     let lines = directive::lines(text, 0, text.len(), 1);
-    // `contains` first: most files have no sections, and the macro runs unoptimised.
-    if base == Scheme::Sqlx
-        && text.contains("+goose")
-        && lines.iter().any(|l| goose_marker(l.text).is_some())
-    {
-        return goose(text, &lines);
+    if base == Scheme::Sqlx && role == Role::Single {
+        // `contains` first: most files have no sections, and the macro runs unoptimised.
+        if text.contains("+goose")
+            && lines
+                .iter()
+                .any(|l| matches!(directive::marker(l.text), Marker::Goose(_)))
+        {
+            return goose(text, &lines);
+        }
+        if text.contains("migrate:") && lines.iter().any(|l| dbmate_marker(l.text).is_some()) {
+            return dbmate(text, &lines);
+        }
     }
-    if base == Scheme::Sqlx
-        && text.contains("migrate:")
-        && lines.iter().any(|l| dbmate_marker(l.text).is_some())
-    {
-        return dbmate(text, &lines);
-    }
-    let directives = directive::read(&lines, &[])?;
+    let directives = directive::read(&lines, Context::Plain(what(base, role)))?;
     let up = Part {
         start: 0,
         end: text.len(),
@@ -61,18 +62,35 @@ pub fn read(text: &str, base: Scheme) -> Result<Sections, Problems> {
     })
 }
 
-/// The annotation after `-- +goose`, when the line is one.
-fn goose_marker(line: &str) -> Option<&str> {
-    line.trim().strip_prefix("-- +goose").map(str::trim)
+/// What a file of `scheme` and `role` is, for messages.
+fn what(scheme: Scheme, role: Role) -> &'static str {
+    match (scheme, role) {
+        (Scheme::Diesel, Role::Down) => "a diesel `down.sql`",
+        (Scheme::Diesel, _) => "a diesel `up.sql`",
+        (Scheme::Refinery, _) => "a refinery migration",
+        (_, Role::Up) => "the up script of an up/down pair",
+        (_, Role::Down) => "the down script of an up/down pair",
+        _ => "a migration",
+    }
 }
 
-/// The rest of a `-- migrate:up` or `-- migrate:down` line, with which of the two it is.
+/// goose's annotations as goose spells them (`internal/sqlparser/parser.go` compares them as
+/// written).
+const GOOSE_ANNOTATIONS: [&str; 7] = [
+    "Up",
+    "Down",
+    "StatementBegin",
+    "StatementEnd",
+    "NO TRANSACTION",
+    "ENVSUBST ON",
+    "ENVSUBST OFF",
+];
+
+/// Whether a `-- migrate:` line is a dbmate section marker, which of the two, and its options.
 fn dbmate_marker(line: &str) -> Option<(bool, &str)> {
-    let rest = line.trim().strip_prefix("-- migrate:")?;
-    let (word, options) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-    match word {
-        "up" => Some((true, options.trim())),
-        "down" => Some((false, options.trim())),
+    match directive::marker(line) {
+        Marker::Migrate { word: "up", rest } => Some((true, rest)),
+        Marker::Migrate { word: "down", rest } => Some((false, rest)),
         _ => None,
     }
 }
@@ -93,7 +111,7 @@ fn goose(text: &str, lines: &[Line<'_>]) -> Result<Sections, Problems> {
     let mut no_transaction = false;
     let mut open_block: Option<u32> = None;
     for (index, line) in lines.iter().enumerate() {
-        let Some(annotation) = goose_marker(line.text) else {
+        let Marker::Goose(annotation) = directive::marker(line.text) else {
             if up.is_none() && down.is_none() && is_sql(line) && !line.text.trim().starts_with("/*")
             {
                 stray.push((
@@ -105,7 +123,22 @@ fn goose(text: &str, lines: &[Line<'_>]) -> Result<Sections, Problems> {
             }
             continue;
         };
-        match annotation.to_ascii_lowercase().as_str() {
+        let lower = annotation.to_ascii_lowercase();
+        if let Some(spelled) = GOOSE_ANNOTATIONS
+            .iter()
+            .find(|a| a.eq_ignore_ascii_case(annotation) && **a != annotation)
+        {
+            // goose compares annotations as written: to it this line is a comment, and a
+            // `down` section would run as part of the up.
+            problems.push((
+                line.number,
+                format!(
+                    "goose does not read `-- +goose {annotation}`, as it compares annotations as \
+                     written: write `-- +goose {spelled}`"
+                ),
+            ));
+        }
+        match lower.as_str() {
             "up" if up.is_some() => problems.push((
                 line.number,
                 "a second `-- +goose Up`: a file has one up section".to_owned(),
@@ -142,6 +175,17 @@ fn goose(text: &str, lines: &[Line<'_>]) -> Result<Sections, Problems> {
                 }
             }
             "no transaction" => no_transaction = true,
+            // goose's own spelling is ENVSUBST; OFF is its default
+            "envsubst off" | "envsub off" => {}
+            "envsubst on" | "envsub on" => problems.push((
+                line.number,
+                format!(
+                    "`-- +goose {annotation}` is not supported: goose would put environment \
+                     variables into the SQL when it runs, so the SQL that runs would not be the \
+                     SQL the build checked and the lock's checksum covers; write the values into \
+                     the migration"
+                ),
+            )),
             _ => problems.push((
                 line.number,
                 format!(
@@ -158,7 +202,7 @@ fn goose(text: &str, lines: &[Line<'_>]) -> Result<Sections, Problems> {
                 .to_owned(),
         ));
     }
-    let directives = match directive::read(lines, &[]) {
+    let directives = match directive::read(lines, Context::Goose) {
         Ok(d) => d,
         Err(more) => {
             problems.extend(more);
@@ -238,7 +282,7 @@ fn dbmate(text: &str, lines: &[Line<'_>]) -> Result<Sections, Problems> {
             }
         }
     }
-    let directives = match directive::read(lines, &["up", "down"]) {
+    let directives = match directive::read(lines, Context::Dbmate) {
         Ok(d) => d,
         Err(more) => {
             problems.extend(more);
@@ -291,89 +335,5 @@ fn section(
         end: end_offset,
         line: start_line.number + 1,
         no_transaction,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn slice(text: &str, part: Part) -> &str {
-        &text[part.start..part.end]
-    }
-
-    #[test]
-    fn plain_file_is_one_up_script() {
-        let text = "create table t (a int);\n";
-        let sections = read(text, Scheme::Sqlx).unwrap_or_else(|e| panic!("{e:?}"));
-        assert_eq!(sections.scheme, Scheme::Sqlx);
-        assert_eq!(slice(text, sections.up), text);
-        assert!(sections.down.is_none());
-    }
-
-    #[test]
-    fn goose_sections() {
-        let text = "\n-- +goose Up\n-- +goose StatementBegin\ncreate function f() returns int as $$ select 1; $$ language sql;\n-- +goose StatementEnd\n\n-- +goose Down\ndrop function f;\n";
-        let s = read(text, Scheme::Sqlx).unwrap_or_else(|e| panic!("{e:?}"));
-        assert_eq!(s.scheme, Scheme::Goose);
-        assert_eq!(s.up.line, 3);
-        assert!(slice(text, s.up).starts_with("-- +goose StatementBegin\ncreate function"));
-        assert!(slice(text, s.up).ends_with("StatementEnd\n\n"));
-        assert_eq!(s.down.map(|d| slice(text, d)), Some("drop function f;\n"));
-        assert!(!s.up.no_transaction);
-    }
-
-    #[test]
-    fn goose_no_transaction_covers_both_sections() {
-        let text = "-- +goose NO TRANSACTION\n-- +goose Up\ncreate index concurrently i on t (a);\n-- +goose Down\ndrop index i;\n";
-        let s = read(text, Scheme::Sqlx).unwrap_or_else(|e| panic!("{e:?}"));
-        assert!(s.up.no_transaction);
-        assert!(s.down.map(|d| d.no_transaction).unwrap_or(false));
-    }
-
-    #[test]
-    fn goose_mistakes_name_their_line() {
-        let text =
-            "select 1;\n-- +goose Up\n-- +goose StatementBegin\nselect 2;\n-- +goose Sideways\n";
-        let problems = read(text, Scheme::Sqlx).err().unwrap_or_default();
-        let lines: Vec<u32> = problems.iter().map(|p| p.0).collect();
-        assert_eq!(lines, vec![1, 5, 3], "{problems:?}");
-    }
-
-    #[test]
-    fn a_missing_up_marker_is_one_problem() {
-        for text in [
-            "create table t (a int);\n\n-- +goose Down\ndrop table t;\n",
-            "\ncreate table t (a int);\n\n-- migrate:down\ndrop table t;\n",
-        ] {
-            let problems = read(text, Scheme::Sqlx).err().unwrap_or_default();
-            assert_eq!(problems.len(), 1, "{problems:?}");
-            assert!(problems[0].1.contains("without `-- "), "{problems:?}");
-            assert_eq!(
-                problems[0].0,
-                text.lines()
-                    .position(|l| !l.is_empty())
-                    .map_or(0, |i| i as u32 + 1)
-            );
-        }
-    }
-
-    #[test]
-    fn dbmate_sections_and_transaction_option() {
-        let text = "-- migrate:up transaction:false\ncreate index concurrently i on t (a);\n\n-- migrate:down\ndrop index i;\n";
-        let s = read(text, Scheme::Sqlx).unwrap_or_else(|e| panic!("{e:?}"));
-        assert_eq!(s.scheme, Scheme::Dbmate);
-        assert_eq!(
-            slice(text, s.up),
-            "create index concurrently i on t (a);\n\n"
-        );
-        assert!(s.up.no_transaction);
-        assert_eq!(s.down.map(|d| (d.line, d.no_transaction)), Some((5, false)));
-    }
-
-    #[test]
-    fn dbmate_down_before_up_is_an_error() {
-        let text = "-- migrate:down\ndrop table t;\n-- migrate:up\ncreate table t (a int);\n";
-        assert!(read(text, Scheme::Sqlx).is_err());
     }
 }

@@ -95,6 +95,34 @@ impl<'a> Statement<'a> {
     }
 }
 
+/// Whether `sql` holds no statement: empty, blank or only comments (in `dialect`'s comment
+/// syntax). `migrate check` warns about such scripts, `migrate lock` does not lock them (the
+/// file `migrate add` created was not written yet), and the reversibility check treats such a
+/// down script as none.
+///
+/// ```
+/// use migrate_core::split::{is_empty_script, Dialect};
+///
+/// assert!(is_empty_script("-- Add migration script here\n", Dialect::Postgres));
+/// assert!(is_empty_script("# nothing yet\n", Dialect::MySql));
+/// assert!(!is_empty_script("-- users\ncreate table users (id int);\n", Dialect::Sqlite));
+/// ```
+pub fn is_empty_script(sql: &str, dialect: Dialect) -> bool {
+    // Most scripts start with a keyword after a few comment lines: no need to split them
+    // (the macro runs unoptimised).
+    let mut rest = sql.trim_start_matches(|c: char| c.is_ascii_whitespace());
+    while let Some(comment) = rest.strip_prefix("--") {
+        rest = comment
+            .split_once('\n')
+            .map_or("", |(_, after)| after)
+            .trim_start_matches(|c: char| c.is_ascii_whitespace());
+    }
+    if rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return false;
+    }
+    split(sql, dialect).iter().all(|s| s.is_blank())
+}
+
 /// Splits `sql` into pieces that concatenate back to `sql`, one per statement (see
 /// [`Statement`] for where a piece starts and ends, and the [module docs](self) for the rules
 /// of each dialect). An empty script gives no pieces.

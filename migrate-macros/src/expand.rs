@@ -9,7 +9,9 @@ use quote::{format_ident, quote};
 use migrate_core::set::{Migration, MigrationSet, Script};
 use migrate_core::{Diagnostics, Options};
 
-use crate::input::{normalise, Input};
+use migrate_core::scan::normalise;
+
+use crate::input::Input;
 
 /// The variable a test driver sets to stand in for `CARGO_MANIFEST_DIR`: trybuild builds ui
 /// cases in a directory of its own (trybuild issues 202 and 296).
@@ -37,7 +39,7 @@ pub fn expand(input: &Input) -> TokenStream {
     };
     let display = input.dir_display();
     let mut options = Options {
-        require_locked: input.require_locked,
+        require_locked: input.require_locked(),
         ..Options::default()
     };
     if let Some(lock) = &input.lock {
@@ -149,7 +151,7 @@ fn table(input: &Input, set: &MigrationSet, span: Span) -> TokenStream {
             #migrator_from
         }
     };
-    wrap(input, migrator, || constants(set))
+    wrap(input, migrator, || constants(set, span))
 }
 
 fn include(path: &Path) -> TokenStream {
@@ -205,10 +207,21 @@ fn script(s: &Script) -> Result<(Literal, TokenStream), String> {
     Ok((Literal::u64_unsuffixed(packed), text))
 }
 
-/// One `Version` constant per migration, named after its description in upper case.
-fn constants(set: &MigrationSet) -> TokenStream {
+/// One `Version` constant per migration, named after its description in upper case; or the
+/// error naming two migrations whose constants would have the same name.
+fn constants(set: &MigrationSet, span: Span) -> TokenStream {
+    let names = constant_names(set);
+    let mut seen: BTreeMap<&str, &Migration> = BTreeMap::new();
     let mut out = TokenStream::new();
-    for (m, name) in set.migrations.iter().zip(constant_names(set)) {
+    for (m, name) in set.migrations.iter().zip(&names) {
+        if let Some(first) = seen.insert(name, m) {
+            let message = format!(
+                "{}: its version constant would be `{name}`, as is the one of {}: reword one of the descriptions",
+                m.up.file, first.up.file
+            );
+            out.extend(syn::Error::new(span, message).to_compile_error());
+            continue;
+        }
         let ident = format_ident!("{}", name);
         let version = Literal::i64_suffixed(m.version);
         let doc = format!("Version {} ({}).", m.version, m.up.file);
@@ -220,48 +233,50 @@ fn constants(set: &MigrationSet) -> TokenStream {
     out
 }
 
-/// One distinct name per migration: its description in upper case; descriptions shared by
-/// several migrations get `_<version>` appended, and a name still taken after that (another
-/// description that ends in that version) is prefixed with `V<version>_`, which versions keep
-/// unique.
+/// One name per migration: its description in upper case. Descriptions that make the same
+/// name get `_<version>` appended; a name that still meets another (`1_x` and `3_x_1` both
+/// give `X_1`) takes `__<version>` instead, which no description makes (they never hold two
+/// underscores in a row), so the names differ for every set the rest of the build accepts.
 fn constant_names(set: &MigrationSet) -> Vec<String> {
     let bases: Vec<String> = set
         .migrations
         .iter()
         .map(|m| constant_name(&m.description))
         .collect();
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for base in &bases {
-        *counts.entry(base).or_default() += 1;
-    }
-    let names: Vec<String> = set
+    let counts = count(bases.iter().map(String::as_str));
+    let names: Vec<(String, bool)> = set
         .migrations
         .iter()
         .zip(&bases)
         .map(|(m, base)| {
             if counts[base.as_str()] > 1 {
-                format!("{base}_{}", m.version)
+                (format!("{base}_{}", m.version), true)
             } else {
-                base.clone()
+                (base.clone(), false)
             }
         })
         .collect();
-    let mut taken: BTreeMap<&str, usize> = BTreeMap::new();
-    for name in &names {
-        *taken.entry(name).or_default() += 1;
-    }
+    let taken = count(names.iter().map(|(name, _)| name.as_str()));
     set.migrations
         .iter()
         .zip(&names)
         .zip(&bases)
-        .map(|((m, name), base)| {
-            if taken[name.as_str()] > 1 {
-                format!("V{}_{base}", m.version)
+        .map(|((m, (name, suffixed)), base)| {
+            if *suffixed && taken[name.as_str()] > 1 {
+                format!("{base}__{}", m.version)
             } else {
                 name.clone()
             }
         })
         .collect()
+}
+
+fn count<'a>(names: impl Iterator<Item = &'a str>) -> BTreeMap<&'a str, usize> {
+    let mut counts = BTreeMap::new();
+    for name in names {
+        *counts.entry(name).or_default() += 1;
+    }
+    counts
 }
 
 fn constant_name(description: &str) -> String {

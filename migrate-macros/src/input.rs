@@ -7,6 +7,11 @@ use syn::{Ident, LitBool, LitStr, Token, Visibility};
 /// The directory used when the invocation names none.
 pub const DEFAULT_DIR: &str = "migrations";
 
+/// The forms the macro accepts, for messages about input it does not.
+const FORMS: &str = "the forms are `embed_migrations!()`, `embed_migrations!(\"migrations\")`, \
+                     `embed_migrations!(\"migrations\", lock = \"migrations/migrations.lock\", \
+                     require_locked = true)` and `embed_migrations!(pub mod db, \"migrations\")`";
+
 /// A parsed invocation.
 pub struct Input {
     /// The item form's module: its visibility and name.
@@ -16,7 +21,7 @@ pub struct Input {
     /// `lock = "..."`: the lock file, relative to the crate root.
     pub lock: Option<LitStr>,
     /// `require_locked = true`: every migration must be in the lock.
-    pub require_locked: bool,
+    pub require_locked: Option<LitBool>,
     /// A mistake in the options: reported beside an empty table, so that code using the
     /// table does not fail too.
     pub error: Option<syn::Error>,
@@ -29,18 +34,12 @@ impl Input {
             .dir
             .as_ref()
             .map_or_else(|| DEFAULT_DIR.to_owned(), LitStr::value);
-        normalise(&raw)
+        migrate_core::scan::normalise(&raw)
     }
-}
 
-/// A path as shown in messages: `/`-separated, without `./` in front or `/` behind.
-pub fn normalise(path: &str) -> String {
-    let path = path.replace('\\', "/");
-    let path = path.trim_start_matches("./").trim_end_matches('/');
-    if path.is_empty() {
-        ".".to_owned()
-    } else {
-        path.to_owned()
+    /// Whether every migration must be locked.
+    pub fn require_locked(&self) -> bool {
+        self.require_locked.as_ref().is_some_and(|b| b.value)
     }
 }
 
@@ -52,7 +51,7 @@ impl Parse for Input {
             module: None,
             dir: None,
             lock: None,
-            require_locked: false,
+            require_locked: None,
             error: None,
         };
         if !stream.is_empty() && (stream.peek(Token![pub]) || stream.peek(Token![mod])) {
@@ -81,17 +80,41 @@ impl Input {
             stream.parse::<Token![,]>()?;
         }
         if stream.peek(LitStr) {
-            self.dir = Some(stream.parse()?);
+            let dir: LitStr = stream.parse()?;
+            non_empty(&dir, "the migrations directory")?;
+            self.dir = Some(dir);
             if !stream.is_empty() {
                 stream.parse::<Token![,]>()?;
             }
         }
         while !stream.is_empty() {
-            let key: Ident = stream.parse()?;
-            stream.parse::<Token![=]>()?;
+            let key: Ident = stream.parse().map_err(|e| {
+                syn::Error::new(
+                    e.span(),
+                    format!("expected the migrations directory as a string literal or an option: {FORMS}"),
+                )
+            })?;
+            stream.parse::<Token![=]>().map_err(|_| {
+                syn::Error::new(
+                    key.span(),
+                    format!("expected `=` after `{key}`, as in `lock = \"path\"`; the directory is a string literal: {FORMS}"),
+                )
+            })?;
+            let twice = || {
+                syn::Error::new(
+                    key.span(),
+                    format!("`{key}` is given twice: give each option once"),
+                )
+            };
             match key.to_string().as_str() {
-                "lock" => self.lock = Some(stream.parse()?),
-                "require_locked" => self.require_locked = stream.parse::<LitBool>()?.value,
+                "lock" if self.lock.is_some() => return Err(twice()),
+                "lock" => {
+                    let lock: LitStr = stream.parse()?;
+                    non_empty(&lock, "the lock file")?;
+                    self.lock = Some(lock);
+                }
+                "require_locked" if self.require_locked.is_some() => return Err(twice()),
+                "require_locked" => self.require_locked = Some(stream.parse()?),
                 other => {
                     return Err(syn::Error::new(
                         key.span(),
@@ -105,4 +128,15 @@ impl Input {
         }
         Ok(())
     }
+}
+
+/// A path literal must name something: `""` would mean the crate root itself.
+fn non_empty(lit: &LitStr, what: &str) -> syn::Result<()> {
+    if lit.value().trim().is_empty() {
+        return Err(syn::Error::new(
+            lit.span(),
+            format!("{what} is an empty string: give its path relative to the crate root, as in \"migrations\""),
+        ));
+    }
+    Ok(())
 }

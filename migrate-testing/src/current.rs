@@ -71,7 +71,7 @@ pub fn assert_current(migrator: &Migrator, dir: impl AsRef<Path>) {
 /// not run).
 pub fn check_current(migrator: &Migrator, dir: impl AsRef<Path>) -> Result<(), Stale> {
     let given = dir.as_ref();
-    let display = normalise(&given.to_string_lossy());
+    let display = migrate_core::scan::normalise(&given.to_string_lossy());
     let path = resolve(given);
     let crate_name = std::env::var("CARGO_PKG_NAME").unwrap_or_else(|_| "<crate>".to_owned());
     let rebuild = format!(
@@ -204,51 +204,14 @@ fn mode(transaction: Transaction) -> &'static str {
     }
 }
 
-/// The lock file must list every migration of the directory.
+/// The lock file must be what `migrate lock` writes now (core's rule, shared with
+/// `migrate lock --check`).
 fn check_lock(set: &migrate_core::MigrationSet, display: &str, problems: &mut Vec<Problem>) {
-    let lock_file = format!("{display}/{}", migrate_core::lock::FILE_NAME);
-    let fix = "run `migrate lock` and commit it";
-    let Some(lock) = &set.lock else {
-        if !set.migrations.is_empty() {
-            problems.push(Problem {
-                file: lock_file,
-                message: format!("missing: {fix}"),
-            });
-        }
-        return;
-    };
-    // `load` already proved every locked entry matches its file; what can differ is the
-    // migrations added after the last `migrate lock`.
-    let unlocked: Vec<String> = set
-        .migrations
-        .iter()
-        .filter(|m| lock.entry(m.version).is_none())
-        .map(|m| format!("{} ({})", m.version, m.up.file))
-        .collect();
-    let rendered = set.to_lock().render();
-    let on_disk = std::fs::read_to_string(&set.lock_path).unwrap_or_default();
-    if !unlocked.is_empty() {
+    if let Some(message) = set.lock_state().problem() {
         problems.push(Problem {
-            file: lock_file,
-            message: format!("stale: it lacks {}; {fix}", unlocked.join(", ")),
+            file: format!("{display}/{}", migrate_core::lock::FILE_NAME),
+            message,
         });
-    } else if on_disk.replace("\r\n", "\n") != rendered {
-        problems.push(Problem {
-            file: lock_file,
-            message: format!("stale: its text is not what `migrate lock` writes; {fix}"),
-        });
-    }
-}
-
-/// A directory as shown in messages: `/`-separated, without `./` in front or `/` behind
-/// (what `embed_migrations!` shows).
-fn normalise(path: &str) -> String {
-    let path = path.replace('\\', "/");
-    let path = path.trim_start_matches("./").trim_end_matches('/');
-    if path.is_empty() {
-        ".".to_owned()
-    } else {
-        path.to_owned()
     }
 }
 

@@ -409,7 +409,7 @@ impl<DB: TestDriver> Check<'_, '_, DB> {
 
 /// Whether a script is empty or only comments.
 fn holds_no_sql<DB: TestDriver>(sql: &str) -> bool {
-    split::split(sql, DB::DIALECT).iter().all(|s| s.is_blank())
+    split::is_empty_script(sql, DB::DIALECT)
 }
 
 /// [`check_reversible`], panicking with every migration at fault, its down script and the

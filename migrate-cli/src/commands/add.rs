@@ -2,9 +2,11 @@
 
 use std::io::Write;
 
+use migrate_core::render::{Layout, Numbering};
+use migrate_core::time;
+
 use crate::cli;
 use crate::exit::{self, Failure};
-use crate::layout::{self, Layout, Numbering};
 use crate::output::Output;
 use crate::source::Source;
 
@@ -27,7 +29,7 @@ pub fn run(source: &Source, args: &cli::Add, out: &Output) -> Result<u8, Failure
     }
     .map_err(Failure::usage)?;
     let version = layout
-        .next_version(newest, layout::now())
+        .next_version(newest, time::now().timestamp())
         .map_err(Failure::error)?;
     let description = args.description.join(" ");
     let files = layout

@@ -1,8 +1,10 @@
-//! `migrate lock`: write, check or amend the lock file.
+//! `migrate lock`: write, check or amend the lock file. Every rule comes from core: what the
+//! lock refuses (`lock_problems`), whether it is current (`lock_state`), what an amendment
+//! records (`amend`), which scripts are still empty (`is_empty_script`).
 
-use migrate_core::checksum;
-use migrate_core::lock::{Amendment, Lock};
-use migrate_core::MigrationSet;
+use migrate_core::lock::{self, Lock, LockState};
+use migrate_core::split::{is_empty_script, Dialect};
+use migrate_core::{checksum, MigrationSet};
 
 use crate::cli;
 use crate::exit::{self, Failure};
@@ -11,34 +13,40 @@ use crate::source::Source;
 
 /// `lock`, `lock --check` and `lock --amend`.
 pub fn run(source: &Source, args: &cli::Lock, out: &Output) -> Result<u8, Failure> {
-    if let (Some(version), Some(reason)) = (args.amend, &args.reason) {
-        return amend(source, version, reason, out);
+    // The checks that would refuse an older lock format are left out: rewriting it is the fix.
+    let mut set = source.load_with(false)?;
+    if let Some(version) = args.amend {
+        return amend(&mut set, version, args, out);
     }
-    let set = source.load()?;
-    let wanted = set.to_lock();
-    let unlocked = unlocked(&set);
-    if set.lock.is_none() && wanted.entries.is_empty() {
-        out.line(format!(
-            "{}: no migrations, nothing to lock",
-            source.display
-        ));
-        return Ok(exit::OK);
-    }
-    if unlocked.is_empty() && current(&set) == wanted {
-        out.line(format!(
-            "{}: up to date ({} migrations locked)",
-            set.lock_display,
-            wanted.entries.len()
-        ));
+    let lock = set.lock.clone().unwrap_or_default();
+    refuse(set.lock_problems(&lock, false))?;
+    let state = set.lock_state();
+    if state == LockState::Current {
+        match &set.lock {
+            None => out.line(format!(
+                "{}: no migrations, nothing to lock",
+                source.display
+            )),
+            Some(lock) => out.line(format!(
+                "{}: up to date ({} migrations locked)",
+                set.lock_display,
+                lock.entries.len()
+            )),
+        }
         return Ok(exit::OK);
     }
     if args.check {
-        let what = if set.lock.is_none() {
-            "does not exist".to_owned()
-        } else if unlocked.is_empty() {
-            "differs from what `migrate lock` writes".to_owned()
-        } else {
-            format!("does not lock migration(s) {}", unlocked.join(", "))
+        let what = match &state {
+            LockState::Missing => "does not exist".to_owned(),
+            LockState::Unlocked(unlocked) => {
+                format!("does not lock migration(s) {}", versions(unlocked))
+            }
+            _ if lock.format < lock::FORMAT => format!(
+                "is in format {}, which the build refuses; `migrate lock` rewrites it in format {}",
+                lock.format,
+                lock::FORMAT
+            ),
+            _ => "differs from what `migrate lock` writes".to_owned(),
         };
         out.error(format!(
             "{} {what}: run `migrate lock` and commit it",
@@ -46,112 +54,110 @@ pub fn run(source: &Source, args: &cli::Lock, out: &Output) -> Result<u8, Failur
         ));
         return Ok(exit::LOCK_STALE);
     }
-    write(&set, &wanted)?;
+    refuse_empty(&set, args.allow_empty)?;
+    let unlocked = versions(&set.unlocked());
+    write(&set)?;
     if unlocked.is_empty() {
-        out.line(format!("{}: rewritten", set.lock_display));
+        out.line(format!(
+            "{}: rewritten in format {}",
+            set.lock_display,
+            lock::FORMAT
+        ));
     } else {
         out.line(format!(
-            "{}: locked {} new migration(s): {}",
+            "{}: locked {} new migration(s): {unlocked}",
             set.lock_display,
-            unlocked.len(),
-            unlocked.join(", ")
+            set.unlocked().len()
         ));
     }
     Ok(exit::OK)
 }
 
 /// Records a reviewed edit of a locked migration, then locks like `lock`.
-fn amend(source: &Source, version: i64, reason: &str, out: &Output) -> Result<u8, Failure> {
-    let reason = reason.trim();
-    if reason.is_empty() || reason.contains(['\n', '\r']) {
-        return Err(Failure::usage(
-            "`--reason` must be one non-empty line: say why the released migration was edited",
-        ));
-    }
-    let mut set = source.load_with(false)?;
-    let Some(mut lock) = set.lock.clone() else {
-        return Err(Failure::error(format!(
-            "{}: no lock, so there is nothing to amend: run `migrate lock`",
-            set.lock_display
-        )));
-    };
-    let Some(entry) = lock.entries.iter_mut().find(|e| e.version == version) else {
-        return Err(Failure::error(format!(
-            "migration {version} is not in {}: only a locked migration is amended; an unlocked one may simply be edited",
-            set.lock_display
-        )));
-    };
-    let Some(migration) = set.migrations.iter().find(|m| m.version == version) else {
-        return Err(Failure::error(format!(
-            "{}: locked migration {version} is gone: restore it from version control; an amendment records an edit, not a removal",
-            source.show(&entry.file)
-        )));
-    };
-    if migration.up.rel != entry.file {
-        return Err(Failure::error(format!(
-            "{}: locked migration {version} was released as `{}`: rename it back; an amendment records an edit, not a rename",
-            migration.up.file, entry.file
-        )));
-    }
-    if migration.checksum == entry.checksum {
-        return Err(Failure::error(format!(
-            "{}: migration {version} has the content it was locked with (sha256 {}): there is no edit to amend",
-            migration.up.file,
-            checksum::to_hex(&entry.checksum)
-        )));
-    }
-    let amendment = Amendment {
-        version,
-        old: entry.checksum,
-        new: migration.checksum,
-        reason: reason.to_owned(),
-    };
-    entry.checksum = migration.checksum;
-    lock.amendments.push(amendment.clone());
-    let problems = set.lock_problems(&lock, false);
-    if !problems.is_empty() {
-        return Err(Failure::diagnostics(&problems));
-    }
-    let file = migration.up.file.clone();
+fn amend(
+    set: &mut MigrationSet,
+    version: i64,
+    args: &cli::Lock,
+    out: &Output,
+) -> Result<u8, Failure> {
+    let reason = lock::reason(args.reason.as_deref()).map_err(Failure::usage)?;
+    let (lock, amendment) = set.amend(version, &reason).map_err(Failure::error)?;
+    refuse(set.lock_problems(&lock, false))?;
     set.lock = Some(lock);
-    let unlocked = unlocked(&set);
-    let wanted = set.to_lock();
-    write(&set, &wanted)?;
+    refuse_empty(set, args.allow_empty)?;
+    let unlocked = set.unlocked().len();
+    let unlocked_versions = versions(&set.unlocked());
+    write(set)?;
+    let file = set
+        .migrations
+        .iter()
+        .find(|m| m.version == version)
+        .map_or_else(String::new, |m| m.up.file.clone());
     out.line(format!(
         "{}: amended migration {version} ({file}): sha256 {} -> {}",
         set.lock_display,
         checksum::to_hex(&amendment.old),
         checksum::to_hex(&amendment.new)
     ));
-    if !unlocked.is_empty() {
+    if args.reason.is_none() {
+        out.note(format!(
+            "recorded the reason `{}`: pass `--reason \"...\"` to say why the released migration changed",
+            lock::NO_REASON
+        ));
+    }
+    if unlocked > 0 {
         out.line(format!(
-            "{}: locked {} new migration(s): {}",
-            set.lock_display,
-            unlocked.len(),
-            unlocked.join(", ")
+            "{}: locked {unlocked} new migration(s): {unlocked_versions}",
+            set.lock_display
         ));
     }
     Ok(exit::OK)
 }
 
-/// The versions of the set that the lock does not have yet.
-fn unlocked(set: &MigrationSet) -> Vec<String> {
-    set.migrations
+fn refuse(problems: migrate_core::Diagnostics) -> Result<(), Failure> {
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::diagnostics(&problems))
+    }
+}
+
+/// A migration `migrate add` just created holds only a comment: locked like that, its first
+/// real edit would be refused as an edit of a released migration.
+fn refuse_empty(set: &MigrationSet, allow_empty: bool) -> Result<(), Failure> {
+    if allow_empty {
+        return Ok(());
+    }
+    let messages: Vec<String> = set
+        .unlocked()
         .iter()
-        .filter(|m| set.lock.as_ref().and_then(|l| l.entry(m.version)).is_none())
-        .map(|m| m.version.to_string())
-        .collect()
+        .filter(|m| is_empty_script(&m.up.sql, Dialect::Postgres))
+        .map(|m| {
+            format!(
+                "{}: migration {} holds no SQL yet (empty or only comments), and a locked migration cannot change: write it first, then run `migrate lock` (or lock it as it is with `migrate lock --allow-empty`)",
+                m.up.file, m.version
+            )
+        })
+        .collect();
+    if messages.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure {
+            code: exit::ERROR,
+            messages,
+        })
+    }
 }
 
-/// The lock as read, without the line numbers that make it differ from a written one.
-fn current(set: &MigrationSet) -> Lock {
-    let mut lock = set.lock.clone().unwrap_or_default();
-    lock.entries.iter_mut().for_each(|e| e.line = 0);
-    lock
+fn versions(migrations: &[&migrate_core::set::Migration]) -> String {
+    let list: Vec<String> = migrations.iter().map(|m| m.version.to_string()).collect();
+    list.join(", ")
 }
 
-/// Replaces the lock file (through a temporary file beside it, so it is never half written).
-fn write(set: &MigrationSet, lock: &Lock) -> Result<(), Failure> {
+/// Replaces the lock file with the one the set calls for (through a temporary file beside
+/// it, so it is never half written).
+fn write(set: &MigrationSet) -> Result<(), Failure> {
+    let lock: Lock = set.to_lock();
     let path = &set.lock_path;
     let temporary = path.with_extension("lock.tmp");
     std::fs::write(&temporary, lock.render()).map_err(|e| exit::io(&temporary, "write", e))?;

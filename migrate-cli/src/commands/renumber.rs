@@ -1,7 +1,9 @@
 //! `migrate renumber`: move a late-merged, unlocked migration after the newest one.
 
+use migrate_core::render::Layout;
+use migrate_core::time;
+
 use crate::exit::{self, Failure};
-use crate::layout::{self, Layout};
 use crate::output::Output;
 use crate::source::Source;
 
@@ -36,7 +38,7 @@ pub fn run(source: &Source, version: i64, out: &Output) -> Result<u8, Failure> {
     }
     let layout = Layout::infer(&set);
     let target = layout
-        .next_version(newest_other, layout::now())
+        .next_version(newest_other, time::now().timestamp())
         .map_err(Failure::error)?;
     let renames = layout.renames(migration, target);
     if let Some((_, to)) = renames.iter().find(|(_, to)| source.join(to).exists()) {

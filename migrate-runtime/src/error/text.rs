@@ -123,7 +123,8 @@ pub(crate) fn checksum_mismatch(
         )
     } else {
         format!(
-            "migration {version} ({file}) was edited after it was applied: the database recorded sha256 {applied}, the file has {embedded}; restore the file and put the change in a new migration (or, for a reviewed edit, `migrate lock --amend {version}`)"
+            "migration {version} ({file}) was edited after it was applied: the database recorded sha256 {applied}, the file has {embedded}; restore the file and {}",
+            migrate_core::lock::amend_advice(version.get())
         )
     }
 }

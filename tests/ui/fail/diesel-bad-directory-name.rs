@@ -1,4 +1,5 @@
-// `2024-01-02_create_posts/` has no time in its version
+// `2024-01-02T12_create_posts/`: diesel reads the version up to the first `_`, and a `T` is
+// not a digit
 static MIGRATOR: migrate::Migrator =
     migrate::embed_migrations!("tests/ui/fixtures/diesel-bad-directory-name");
 

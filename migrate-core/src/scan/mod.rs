@@ -1,6 +1,12 @@
 //! Reads a migrations directory from disk: which entries are there and their text.
 //!
-//! Only reading happens here; what the names and contents mean is decided in `set`.
+//! Only reading happens here; what the names and contents mean is decided in `set`. What is
+//! not read is either passed over with a notice (README.md, `.gitkeep`) or, when it looks like
+//! a migration that would silently never run, an error: `.SQL` and other spellings of the
+//! extension, SQL files in subdirectories, and files that are not regular files (a FIFO named
+//! like a migration would hang the build).
+
+mod nested;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -33,6 +39,8 @@ pub struct Dir {
     pub down: Option<File>,
     /// `metadata.toml`, if present.
     pub metadata: Option<File>,
+    /// Another spelling of `up.sql` (`UP.sql`) is there, reported already.
+    pub up_misspelled: bool,
 }
 
 /// Everything found in a migrations directory.
@@ -53,6 +61,32 @@ pub fn display_path(dir_display: &str, rel: &str) -> String {
     } else {
         format!("{}/{}", dir_display.trim_end_matches('/'), rel)
     }
+}
+
+/// A path as messages show it: `/`-separated, without `./` in front or `/` behind, `.` for
+/// the current directory. `embed_migrations!`, the CLI's `--source` and `migrate::testing`
+/// show directories this way.
+pub fn normalise(path: &str) -> String {
+    let path = path.replace('\\', "/");
+    let mut path = path.as_str();
+    while let Some(rest) = path.strip_prefix("./") {
+        path = rest.trim_start_matches('/');
+    }
+    let trimmed = path.trim_end_matches('/');
+    match trimmed {
+        "" if path.starts_with('/') => "/".to_owned(),
+        "" => ".".to_owned(),
+        _ => trimmed.to_owned(),
+    }
+}
+
+/// What a directory entry is, symbolic links followed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    File,
+    Dir,
+    /// A FIFO, socket or device: never opened.
+    Other,
 }
 
 /// Lists and reads the directory `dir`, shown to the user as `dir_display`.
@@ -91,30 +125,41 @@ pub fn scan(dir: &Path, dir_display: &str, problems: &mut Diagnostics) -> Listin
         if name.starts_with('.') {
             continue;
         }
-        let Some((target, is_dir)) = inside(&root, &path, kind, &display, problems) else {
+        let Some((target, kind)) = inside(&root, &path, kind, &display, problems) else {
             continue;
         };
-        if is_dir {
-            match diesel_dir(&root, &target, &name, &display, problems) {
+        match kind {
+            Kind::Dir => match diesel_dir(&root, &target, &name, &display, problems) {
                 Some(d) => listing.dirs.push(d),
+                None if nested::sql_below(&target, &display, problems) => {}
                 None => listing.ignored.push(display),
+            },
+            _ if !nested::is_sql(&name) => listing.ignored.push(display),
+            Kind::Other => problems.push(not_regular(display)),
+            Kind::File if !name.ends_with(".sql") => {
+                problems.push(nested::wrong_extension(&name, display));
             }
-        } else if name.ends_with(".sql") {
-            let bytes = content.unwrap_or_else(|| fs::read(&path));
-            if let Some(file) = decode(bytes, &path, name.clone(), display, problems) {
-                listing.files.push(file);
+            Kind::File => {
+                let bytes = content.unwrap_or_else(|| fs::read(&target));
+                if let Some(file) = decode(bytes, &path, name.clone(), display, problems) {
+                    listing.files.push(file);
+                }
             }
-        } else {
-            listing.ignored.push(display);
         }
     }
     listing
 }
 
-/// The entries of a directory, sorted by name; non-UTF-8 names are reported.
+fn not_regular(display: String) -> Diagnostic {
+    Diagnostic::new(
+        display,
+        "is not a regular file (a FIFO, socket or device), so it is not opened: a migration is a plain file; remove it, or replace it with the file",
+    )
+}
+
 /// The entries of `dir`, sorted by name, with their type as the listing gives it (no `stat`
 /// per file: the macro lists thousands of them at every build).
-fn entries(
+pub(crate) fn entries(
     dir: &Path,
     dir_display: &str,
     problems: &mut Diagnostics,
@@ -153,23 +198,34 @@ fn entries(
     out
 }
 
-/// Follows `path` when it is a symlink, and says whether it is a directory; reports a link
-/// that leads outside `root`.
+/// Follows `path` when it is a symlink, and says what it is; reports a link that leads
+/// outside `root`.
 fn inside(
     root: &Path,
     path: &Path,
     kind: Option<fs::FileType>,
     display: &str,
     problems: &mut Diagnostics,
-) -> Option<(PathBuf, bool)> {
+) -> Option<(PathBuf, Kind)> {
     let kind = kind.or_else(|| fs::symlink_metadata(path).ok().map(|m| m.file_type()));
-    if !kind.is_some_and(|k| k.is_symlink()) {
-        return Some((path.to_path_buf(), kind.is_some_and(|k| k.is_dir())));
+    let of = |t: fs::FileType| {
+        if t.is_dir() {
+            Kind::Dir
+        } else if t.is_file() {
+            Kind::File
+        } else {
+            Kind::Other
+        }
+    };
+    match kind {
+        Some(k) if !k.is_symlink() => return Some((path.to_path_buf(), of(k))),
+        None => return Some((path.to_path_buf(), Kind::Other)),
+        Some(_) => {}
     }
     match fs::canonicalize(path) {
         Ok(target) if target.starts_with(root) => {
-            let is_dir = target.is_dir();
-            Some((target, is_dir))
+            let kind = fs::metadata(&target).map_or(Kind::Other, |m| of(m.file_type()));
+            Some((target, kind))
         }
         Ok(_) => {
             problems.push(Diagnostic::new(
@@ -188,6 +244,8 @@ fn inside(
     }
 }
 
+/// The diesel migration in the subdirectory `dir`: `None` when it holds neither `up.sql`
+/// nor `down.sql` (it is then no migration to diesel either).
 fn diesel_dir(
     root: &Path,
     dir: &Path,
@@ -195,38 +253,63 @@ fn diesel_dir(
     display: &str,
     problems: &mut Diagnostics,
 ) -> Option<Dir> {
+    let listed = entries(dir, display, problems);
+    if !listed
+        .iter()
+        .any(|(file, _, _)| file == "up.sql" || file == "down.sql")
+    {
+        return None;
+    }
     let mut found = Dir {
         name: name.to_owned(),
         display: display.to_owned(),
         up: None,
         down: None,
         metadata: None,
+        up_misspelled: false,
     };
-    for (file, path, kind) in entries(dir, display, problems) {
+    for (file, path, kind) in listed {
         let file_display = display_path(display, &file);
-        let Some((path, _)) = inside(root, &path, kind, &file_display, problems) else {
+        if file.starts_with('.') {
+            continue;
+        }
+        let Some((path, kind)) = inside(root, &path, kind, &file_display, problems) else {
             continue;
         };
-        let slot = match file.as_str() {
-            "up.sql" => &mut found.up,
-            "down.sql" => &mut found.down,
-            "metadata.toml" => &mut found.metadata,
-            other if other.ends_with(".sql") => {
-                problems.push(Diagnostic::new(
-                    file_display,
-                    "a diesel migration directory holds only `up.sql`, `down.sql` and `metadata.toml`: move this file into a migration of its own",
-                ));
+        let slot = match (file.as_str(), kind) {
+            (_, Kind::Dir) => {
+                nested::sql_below(&path, &file_display, problems);
+                continue;
+            }
+            ("up.sql", _) => &mut found.up,
+            ("down.sql", _) => &mut found.down,
+            ("metadata.toml", _) => &mut found.metadata,
+            (other, _) if nested::is_sql(other) => {
+                found.up_misspelled |= other.eq_ignore_ascii_case("up.sql");
+                problems.push(nested::stray_in_diesel_dir(other, file_display));
                 continue;
             }
             _ => continue,
         };
         *slot = read(&path, format!("{name}/{file}"), file_display, problems);
     }
-    (found.up.is_some() || found.down.is_some()).then_some(found)
+    Some(found)
 }
 
-fn read(path: &Path, rel: String, display: String, problems: &mut Diagnostics) -> Option<File> {
-    decode(fs::read(path), path, rel, display, problems)
+/// Reads a file found in the listing; a file that is not a regular file is not opened.
+pub(crate) fn read(
+    path: &Path,
+    rel: String,
+    display: String,
+    problems: &mut Diagnostics,
+) -> Option<File> {
+    match fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => {
+            problems.push(not_regular(display));
+            None
+        }
+        _ => decode(fs::read(path), path, rel, display, problems),
+    }
 }
 
 /// A file's text from what reading it gave.
@@ -265,5 +348,24 @@ fn decode(
             ));
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_shown_one_way() {
+        assert_eq!(normalise("migrations"), "migrations");
+        assert_eq!(normalise("./migrations/"), "migrations");
+        assert_eq!(normalise(".//db\\migrations"), "db/migrations");
+        assert_eq!(normalise("./"), ".");
+        assert_eq!(normalise(""), ".");
+        assert_eq!(normalise("/"), "/");
+        assert_eq!(normalise("/tmp/m/"), "/tmp/m");
+        assert_eq!(normalise("../shared/corpus"), "../shared/corpus");
+        assert_eq!(display_path(".", "1_a.sql"), "1_a.sql");
+        assert_eq!(display_path("m/", "1_a.sql"), "m/1_a.sql");
     }
 }
