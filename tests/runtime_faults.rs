@@ -396,8 +396,9 @@ async fn postgres_terminated_connection() {
             let pool = pool.clone();
             async move { set.runner().table(table).run(&pool).await }
         });
-        let sleeping =
-            "FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()";
+        // the migration's session, not the test's (whose last query names pg_sleep too)
+        let sleeping = "FROM pg_stat_activity WHERE state = 'active' \
+                        AND query LIKE '%pg_sleep(30)%' AND query NOT LIKE '%pg_stat_activity%'";
         runtime::wait_until(Duration::from_secs(20), "the migration sleeps", || async {
             db.count(&format!("SELECT COUNT(*) {sleeping}")).await == 1
         })

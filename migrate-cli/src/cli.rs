@@ -34,7 +34,13 @@ pub struct Cli {
     /// How runners exclude each other: the session lock on a direct connection (`auto` picks
     /// the lease on a Galera node, CockroachDB and YugabyteDB); say `lease` behind a
     /// transaction pooler such as PgBouncer in transaction mode.
-    #[arg(long = "lock", global = true, value_enum, default_value = "auto")]
+    #[arg(
+        long = "lock",
+        global = true,
+        value_enum,
+        default_value = "auto",
+        env = "MIGRATE_LOCK"
+    )]
     pub locking: LockArg,
 
     /// How long a lease lasts unless renewed (with `--lock lease`): another runner takes it

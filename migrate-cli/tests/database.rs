@@ -388,6 +388,27 @@ fn postgres() {
         .err("no_such_db");
 }
 
+/// Every command through PgBouncer in transaction pooling mode, with the lease
+/// (`MIGRATE_LOCK=lease`): nothing the CLI sends is bound to a server session.
+#[test]
+fn postgres_through_pgbouncer() {
+    let Some(cluster) = servers::TempCluster::start(&[]) else {
+        return;
+    };
+    let Some(bouncer) = servers::available(migrate::testing::TempPgBouncer::start(&cluster)) else {
+        return;
+    };
+    cluster
+        .create_database("cli")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let w = Work::new("pgbouncer").with_env("MIGRATE_LOCK", "lease");
+    scenario(&w, &bouncer.url("cli"), Engine::Postgres);
+    let rows = cluster
+        .execute("cli", "SELECT count(*) FROM _migrations_lock")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(rows.contains('1'), "the lease was not used: {rows}");
+}
+
 #[test]
 fn mariadb() {
     let Some(server) = servers::available(migrate::testing::TempMariaDb::start()) else {

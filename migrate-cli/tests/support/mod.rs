@@ -9,6 +9,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 /// A temporary working directory, deleted on drop.
 pub struct Work {
     root: PathBuf,
+    /// Variables every run here gets.
+    env: Vec<(String, String)>,
 }
 
 /// What one run of the binary did.
@@ -80,7 +82,16 @@ impl Work {
             std::env::temp_dir().join(format!("migrate-cli-{}-{n}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(&root).unwrap_or_else(|e| panic!("{}: {e}", root.display()));
-        Work { root }
+        Work {
+            root,
+            env: Vec::new(),
+        }
+    }
+
+    /// The same directory, with `key=value` in the environment of every run.
+    pub fn with_env(mut self, key: &str, value: &str) -> Work {
+        self.env.push((key.to_owned(), value.to_owned()));
+        self
     }
 
     pub fn path(&self) -> &Path {
@@ -140,7 +151,9 @@ impl Work {
             .args(args)
             .current_dir(&self.root)
             .env_remove("DATABASE_URL")
-            .env("NO_COLOR", "1");
+            .env_remove("MIGRATE_LOCK")
+            .env("NO_COLOR", "1")
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
         command
     }
 

@@ -17,7 +17,7 @@ pub enum Conn<'c, DB: Database> {
     Borrowed(&'c mut DB::Connection),
 }
 
-impl<DB: Database> Conn<'_, DB> {
+impl<'c, DB: Database> Conn<'c, DB> {
     /// The connection.
     pub fn get(&mut self) -> &mut DB::Connection {
         match self {
@@ -34,10 +34,36 @@ impl<DB: Database> Conn<'_, DB> {
         }
     }
 
-    /// A pooled connection that may hold a session lock is closed rather than returned, so a
-    /// run dropped mid-way (a cancelled future) cannot leave the lock with an idle connection.
-    pub(crate) fn close_on_drop(&mut self) {
-        if let Conn::Pooled(c, _) = self {
+    /// The connection while it may hold a session lock: if the section ends by being dropped
+    /// (a cancelled future) a pooled connection is then closed rather than returned, so it
+    /// cannot keep the lock idle in the pool; [`Armed::disarm`] at the section's normal end
+    /// returns it to the pool as usual.
+    pub(crate) fn armed(&mut self, armed: bool) -> Armed<'_, 'c, DB> {
+        Armed { conn: self, armed }
+    }
+}
+
+/// See [`Conn::armed`].
+pub(crate) struct Armed<'a, 'c, DB: Database> {
+    conn: &'a mut Conn<'c, DB>,
+    armed: bool,
+}
+
+impl<'c, DB: Database> Armed<'_, 'c, DB> {
+    /// The connection.
+    pub fn conn(&mut self) -> &mut Conn<'c, DB> {
+        self.conn
+    }
+
+    /// The section ended normally: nothing to close.
+    pub fn disarm(mut self) {
+        self.armed = false;
+    }
+}
+
+impl<DB: Database> Drop for Armed<'_, '_, DB> {
+    fn drop(&mut self) {
+        if let (true, Conn::Pooled(c, _)) = (self.armed, &mut *self.conn) {
             c.close_on_drop();
         }
     }

@@ -19,7 +19,7 @@ use held::Held;
 use crate::driver::{Conn, Driver, Table};
 use crate::error::Error;
 use crate::report::{Progress, Report};
-use crate::runner::Options;
+use crate::runner::{Locking, Options};
 use crate::table::{Migration, Migrator, Version};
 
 pub(crate) mod admin;
@@ -130,10 +130,24 @@ pub(crate) async fn locked<DB: Driver>(
     }
     let table = cx.table::<DB>()?.resolve::<DB>(conn.get()).await?;
     let strategy = lock::strategy::<DB>(cx, conn.get()).await?;
-    let guard = lock::acquire(cx, conn, &table, strategy).await?;
+    // Until the lock is released, a cancelled run closes a connection that may hold a session
+    // lock rather than return it to the pool.
+    let mut armed = conn.armed(DB::SESSION_LOCK && strategy != Locking::Lease);
+    let conn = armed.conn();
+    let guard = match lock::acquire(cx, conn, &table, strategy).await {
+        Ok(guard) => guard,
+        Err(e) => {
+            // not taken: nothing to lose with the connection
+            armed.disarm();
+            return Err(e);
+        }
+    };
+    let conn = armed.conn();
     let pool = conn.pool().cloned();
     let result = under_lock(cx, conn.get(), &table, guard.lease(), pool, op).await;
-    lock::release(conn, &table, guard, result).await
+    let result = lock::release(conn, &table, guard, result).await;
+    armed.disarm();
+    result
 }
 
 async fn under_lock<DB: Driver>(

@@ -138,7 +138,6 @@ pub(crate) async fn acquire<DB: Driver>(
     duration: Duration,
     timeout: Duration,
 ) -> Result<Lease, Error> {
-    ensure::<DB>(conn, &lock).await?;
     let holder = me();
     let now = DB::NOW_MICROS;
     // `previous` first: MySQL assigns left to right, seeing values already set.
@@ -154,10 +153,22 @@ pub(crate) async fn acquire<DB: Driver>(
     let mut pause = FIRST_PAUSE;
     let mut conflicts = 0u32;
     let mut logged = false;
+    let mut ensured = false;
     loop {
+        // The table and its row usually exist: make them only when taking finds nothing.
         match DB::exec(conn, &take).await {
             Ok(1) => break,
+            Ok(_) if !ensured => {
+                ensure::<DB>(conn, &lock).await?;
+                ensured = true;
+                continue;
+            }
             Ok(_) => {}
+            Err(e) if DB::is_undefined_table(&e) && !ensured => {
+                ensure::<DB>(conn, &lock).await?;
+                ensured = true;
+                continue;
+            }
             Err(e) if DB::is_conflict(&e) => conflicts += 1,
             Err(e) => return Err(e.into()),
         }

@@ -72,9 +72,6 @@ pub(crate) async fn acquire<DB: Driver>(
         }
         Locking::Auto | Locking::Session => {}
     }
-    if DB::SESSION_LOCK {
-        conn.close_on_drop();
-    }
     let conn = conn.get();
     let timeout = cx.options.lock_timeout;
     let start = Instant::now();
@@ -115,21 +112,22 @@ pub(crate) async fn held_elsewhere<DB: Driver>(
         }
         Locking::Auto | Locking::Session => {}
     }
-    if DB::SESSION_LOCK {
-        conn.close_on_drop();
-    }
-    let conn = conn.get();
-    match DB::try_lock(conn, table).await? {
+    // taken and given back at once: a cancelled probe must not leave it with the pool
+    let mut armed = conn.armed(DB::SESSION_LOCK);
+    let conn = armed.conn().get();
+    let held = match DB::try_lock(conn, table).await? {
         Some(lock) => {
             DB::unlock(conn, table, lock).await?;
-            Ok(None)
+            None
         }
-        None => Ok(Some(
+        None => Some(
             DB::holder(conn, table)
                 .await
                 .unwrap_or_else(|| "another runner".to_owned()),
-        )),
-    }
+        ),
+    };
+    armed.disarm();
+    Ok(held)
 }
 
 /// Releases the lock, whatever `result` is; the work's error wins over the release's.
