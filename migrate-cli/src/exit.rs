@@ -82,6 +82,10 @@ const WORDS: migrate::Vocabulary = migrate::Vocabulary {
     allow_out_of_order: "`migrate up --allow-out-of-order`",
     lock_timeout: "`--lock-timeout`",
     run: "`migrate up`",
+    accept_unknown: "`migrate adopt --accept-unknown`",
+    accept_gaps: "`migrate adopt --accept-gaps`",
+    accept_dirty: "`migrate adopt --accept-dirty`",
+    accept_out_of_order: "`migrate adopt --accept-out-of-order`",
 };
 
 /// An error's message followed by its sources' (`: caused by …`), each only once.

@@ -6,7 +6,8 @@
 //!   that writes ([`Op`]);
 //! - [`apply`], [`atomic`]: applying pending migrations, one transaction each or all in one;
 //! - [`locate`]: placing a failed statement in its file;
-//! - [`undo`]; [`admin`]: baseline, force, forget; [`inspect`]: status and plan.
+//! - [`undo`]; [`admin`]: baseline, force, forget; [`inspect`]: status and plan;
+//! - [`adopt`]: taking over another tool's history.
 
 use std::time::Duration;
 
@@ -19,6 +20,7 @@ use crate::runner::Options;
 use crate::table::{Migration, Migrator, Version};
 
 pub(crate) mod admin;
+pub(crate) mod adopt;
 pub(crate) mod apply;
 pub(crate) mod atomic;
 pub(crate) mod inspect;
@@ -96,13 +98,15 @@ impl<'m> Chains<'m> {
 
 /// An operation that writes, done under the migration lock.
 #[derive(Clone, Copy, Debug)]
-pub(crate) enum Op {
+pub(crate) enum Op<'a> {
     /// Apply what is pending, up to the target if given.
     Apply(Option<Version>),
     /// Undo what is newer than the target, or everything.
     Undo(Option<Version>),
     /// What a human decides on.
     Admin(admin::Admin),
+    /// Record these migrations as applied by another tool, into an empty tracking table.
+    Adopt(&'a [Version]),
 }
 
 /// Resolves the tracking table, takes the lock, does `op`, and releases the lock on every
@@ -110,7 +114,7 @@ pub(crate) enum Op {
 pub(crate) async fn locked<DB: Driver>(
     cx: Cx<'_>,
     conn: &mut Conn<'_, DB>,
-    op: Op,
+    op: Op<'_>,
 ) -> Result<Report, Error> {
     match op {
         Op::Apply(Some(v))
@@ -120,7 +124,8 @@ pub(crate) async fn locked<DB: Driver>(
         }
         Op::Apply(None)
         | Op::Undo(None)
-        | Op::Admin(admin::Admin::Forget(_) | admin::Admin::ForgetApplied(_)) => {}
+        | Op::Admin(admin::Admin::Forget(_) | admin::Admin::ForgetApplied(_))
+        | Op::Adopt(_) => {}
     }
     let table = cx.table::<DB>()?.resolve::<DB>(conn.get()).await?;
     let guard = lock::acquire(cx, conn, &table).await?;
@@ -129,6 +134,7 @@ pub(crate) async fn locked<DB: Driver>(
         Op::Apply(target) => apply::apply::<DB>(cx, c, &table, target).await,
         Op::Undo(target) => undo::undo::<DB>(cx, c, &table, target).await,
         Op::Admin(op) => admin::admin::<DB>(cx, c, &table, op).await,
+        Op::Adopt(versions) => adopt::record::<DB>(cx, c, &table, versions).await,
     };
     lock::release(conn, &table, guard, result).await
 }
