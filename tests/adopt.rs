@@ -20,10 +20,10 @@ use migrate::adopt::{Adoption, Check, ChecksumKind, Columns, Outcome, Source, To
 use migrate::sqlx::Database;
 use migrate::{Error, Migrator, State};
 
-use runtime::{states, v, versions, Db, Dir, Lite, Maria, Pg};
+use runtime::{states, v, versions, Db, Dir, Lite, Maria, Pg, TRACKING};
 
-/// The files of a set, in directories where the layout has them.
-fn set(files: &[(&str, &str)]) -> Dir {
+/// The files of a set, in directories where the layout has them, and the set they give.
+fn set(files: &[(&str, &str)]) -> (Dir, Migrator) {
     let dir = Dir::new(&[]);
     for (name, sql) in files {
         if let Some(parent) = dir.path().join(name).parent() {
@@ -31,7 +31,8 @@ fn set(files: &[(&str, &str)]) -> Dir {
         }
         dir.write(name, sql);
     }
-    dir
+    let migrator = dir.migrator();
+    (dir, migrator)
 }
 
 /// Each line's version and outcome.
@@ -50,15 +51,35 @@ fn verified(algorithm: &'static str) -> Outcome {
 const UNCHECKED: Outcome = Outcome::Adopted(Check::NotRecorded);
 const IMPLIED: Outcome = Outcome::Adopted(Check::Implied);
 
-/// Adopts `source` for real, then checks that the tracking table holds `adopted`, that
-/// `status` shows them applied, and that a run applies exactly `rest`.
-async fn adopt_then_run<D: Db>(
+/// A dry run of `source`: what it maps, having written nothing.
+async fn dry_run<D: Db>(db: &D, migrator: &Migrator, source: &Source) -> Adoption {
+    let dry = migrator
+        .runner()
+        .adopt(db.pool(), source)
+        .await
+        .unwrap_or_else(|e| panic!("dry run: {e}"));
+    assert!(!dry.written);
+    assert!(!db.has_table(TRACKING).await, "a dry run writes nothing");
+    dry
+}
+
+/// Takes over `source`'s history: the dry run maps it as `mapping` (each line's version and
+/// outcome); adopting records the adopted lines, `status` shows them applied and the others
+/// pending, and a run applies exactly `rest`. Returns the dry run.
+async fn take_over<D: Db>(
     db: &D,
     migrator: &Migrator,
     source: Source,
-    adopted: &[i64],
+    mapping: &[(i64, Outcome)],
     rest: &[i64],
-) {
+) -> Adoption {
+    let dry = dry_run(db, migrator, &source).await;
+    assert_eq!(outcomes(&dry), mapping);
+    let adopted: Vec<i64> = mapping
+        .iter()
+        .filter(|(_, outcome)| matches!(outcome, Outcome::Adopted(_)))
+        .map(|(version, _)| *version)
+        .collect();
     let done = migrator
         .runner()
         .adopt(db.pool(), &source.apply(true))
@@ -85,6 +106,7 @@ async fn adopt_then_run<D: Db>(
     let report = migrator.run(db.pool()).await.expect("run after adopt");
     assert_eq!(versions(&report), rest);
     assert!(migrator.plan(db.pool()).await.expect("plan").is_empty());
+    dry
 }
 
 // ------------------------------------------------------------------------------------ sqlx
@@ -102,12 +124,12 @@ const SQLX: &[(&str, &str)] = &[
     ("4_index.sql", "CREATE INDEX users_by_id ON users (id);\n"),
 ];
 
-/// sqlx's own `Migrator` applies 1 and 2 from the same files; adopt takes over.
-async fn sqlx_history_is_taken_over<D: Db>(db: &D)
+/// The sqlx set, and sqlx's own `Migrator` having applied its migrations 1 and 2.
+async fn sqlx_applies_two<D: Db>(db: &D) -> (Dir, sqlx::migrate::Migrator)
 where
     <D::Database as Database>::Connection: sqlx::migrate::Migrate,
 {
-    let dir = set(SQLX);
+    let (dir, _) = set(SQLX);
     let theirs = sqlx::migrate::Migrator::new(dir.path())
         .await
         .expect("sqlx reads the set");
@@ -115,38 +137,30 @@ where
         .run_to(2, db.pool())
         .await
         .expect("sqlx applies 1 and 2");
+    (dir, theirs)
+}
+
+/// sqlx's own `Migrator` applies 1 and 2 from the same files; adopt takes over.
+async fn sqlx_history_is_taken_over<D: Db>(db: &D)
+where
+    <D::Database as Database>::Connection: sqlx::migrate::Migrate,
+{
+    let (dir, _) = sqlx_applies_two(db).await;
     let their_rows = "SELECT COUNT(*) * 1000 + MAX(version) FROM _sqlx_migrations";
     let before = db.count(their_rows).await;
     let migrator = dir.migrator();
     let source = Source::tool(Tool::Sqlx);
 
-    let dry = migrator
-        .runner()
-        .adopt(db.pool(), &source)
-        .await
-        .expect("dry run");
-    assert!(
-        !dry.written && dry.problems.is_empty(),
-        "{:?}",
-        dry.problems
-    );
-    assert_eq!(
-        outcomes(&dry),
-        [
-            (1, verified("sha384")),
-            (2, verified("sha384")),
-            (3, Outcome::Pending),
-            (4, Outcome::Pending)
-        ]
-    );
+    let sha384 = verified("sha384");
+    let mapping = [
+        (1, sha384.clone()),
+        (2, sha384),
+        (3, Outcome::Pending),
+        (4, Outcome::Pending),
+    ];
+    let dry = take_over(db, &migrator, source.clone(), &mapping, &[3, 4]).await;
     let row = dry.lines[0].row.as_deref().unwrap_or_default();
     assert!(row.starts_with("version=1 success="), "{row}");
-    assert!(
-        !db.has_table("_migrations").await,
-        "a dry run writes nothing"
-    );
-
-    adopt_then_run(db, &migrator, source.clone(), &[1, 2], &[3, 4]).await;
     for table in ["users", "posts", "tags"] {
         assert!(db.has_table(table).await, "{table}");
     }
@@ -172,14 +186,7 @@ async fn an_edit_after_sqlx_is_caught<D: Db>(db: &D)
 where
     <D::Database as Database>::Connection: sqlx::migrate::Migrate,
 {
-    let dir = set(SQLX);
-    let theirs = sqlx::migrate::Migrator::new(dir.path())
-        .await
-        .expect("sqlx reads the set");
-    theirs
-        .run_to(2, db.pool())
-        .await
-        .expect("sqlx applies 1 and 2");
+    let (dir, theirs) = sqlx_applies_two(db).await;
     let recorded = theirs
         .iter()
         .find(|m| m.version == 2)
@@ -207,11 +214,7 @@ where
         .accept_dirty(true)
         .accept_gaps(true);
 
-    let dry = migrator
-        .runner()
-        .adopt(db.pool(), &source)
-        .await
-        .expect("dry run");
+    let dry = dry_run(db, &migrator, &source).await;
     assert!(matches!(
         dry.lines[1].outcome,
         Outcome::Mismatch {
@@ -318,28 +321,12 @@ async fn diesel_history_is_taken_over<D: Db>(db: &D, dir: &Dir) {
         "diesel records the -NNNN form as 18 digits"
     );
     let source = Source::tool(Tool::Diesel);
-    let dry = migrator
-        .runner()
-        .adopt(db.pool(), &source)
-        .await
-        .expect("dry run");
-    assert!(dry.problems.is_empty(), "{:?}", dry.problems);
-    assert_eq!(
-        outcomes(&dry),
-        [
-            (version(0), UNCHECKED),
-            (version(1), UNCHECKED),
-            (version(2), Outcome::Pending)
-        ]
-    );
-    adopt_then_run(
-        db,
-        &migrator,
-        source,
-        &[version(0), version(1)],
-        &[version(2)],
-    )
-    .await;
+    let mapping = [
+        (version(0), UNCHECKED),
+        (version(1), UNCHECKED),
+        (version(2), Outcome::Pending),
+    ];
+    take_over(db, &migrator, source, &mapping, &[version(2)]).await;
     assert!(db.has_table("tags").await);
 }
 
@@ -349,7 +336,7 @@ async fn diesel_on_postgres() {
     let Some(db) = Pg::fresh("adopt_diesel").await else {
         return;
     };
-    let dir = set(DIESEL);
+    let (dir, _) = set(DIESEL);
     let mut conn = diesel::PgConnection::establish(&db.url).expect("diesel connects");
     diesel_applies_two(&mut conn, &dir);
     diesel_history_is_taken_over(&db, &dir).await;
@@ -359,7 +346,7 @@ async fn diesel_on_postgres() {
 async fn diesel_on_sqlite() {
     use diesel::Connection as _;
     let db = Lite::fresh().await;
-    let dir = set(DIESEL);
+    let (dir, _) = set(DIESEL);
     let path = db.file.to_string_lossy().into_owned();
     let mut conn = diesel::SqliteConnection::establish(&path).expect("diesel connects");
     diesel_applies_two(&mut conn, &dir);
@@ -409,21 +396,12 @@ async fn golang_migrate_current_version_and_dirty_flag() {
     let Some(db) = Pg::fresh("adopt_golang").await else {
         return;
     };
-    let dir = set(GOLANG);
-    let migrator = dir.migrator();
+    let (_dir, migrator) = set(GOLANG);
     db.exec(&format!("{}{}", GOLANG[0].1, GOLANG[2].1)).await;
     golang_migrate_at(&db, 2, false).await;
     let source = Source::tool(Tool::GolangMigrate);
-    let dry = migrator
-        .runner()
-        .adopt(db.pool(), &source)
-        .await
-        .expect("dry run");
-    assert_eq!(
-        outcomes(&dry),
-        [(1, IMPLIED), (2, IMPLIED), (3, Outcome::Pending)]
-    );
-    adopt_then_run(&db, &migrator, source, &[1, 2], &[3]).await;
+    let mapping = [(1, IMPLIED), (2, IMPLIED), (3, Outcome::Pending)];
+    take_over(&db, &migrator, source, &mapping, &[3]).await;
 
     // migration 2 stopped half-way: golang-migrate left `version = 2, dirty = true`
     let Some(db) = Pg::fresh("adopt_golang_dirty").await else {
@@ -447,7 +425,9 @@ async fn golang_migrate_current_version_and_dirty_flag() {
     );
     assert_eq!(db.tracked().await, 0);
     // repaired by hand (nothing of 2 was left): accepted, 2 stays pending and runs again
-    adopt_then_run(&db, &migrator, source.accept_dirty(true), &[1], &[2, 3]).await;
+    let mapping = [(1, IMPLIED), (2, Outcome::Failed), (3, Outcome::Pending)];
+    let source = source.accept_dirty(true);
+    take_over(&db, &migrator, source, &mapping, &[2, 3]).await;
 }
 
 // ------------------------------------------------------------------------------------ goose
@@ -485,8 +465,7 @@ async fn goose_rows<D: Db>(db: &D, mysql: bool, rows: &[(i64, bool)]) {
 
 /// 1, 2 and 3 applied, then 3 taken back by an old goose: its latest row says not applied.
 async fn goose_history_is_taken_over<D: Db>(db: &D, mysql: bool) {
-    let dir = set(GOOSE);
-    let migrator = dir.migrator();
+    let (_dir, migrator) = set(GOOSE);
     db.exec("CREATE TABLE users (id INT PRIMARY KEY)").await;
     db.exec("CREATE TABLE posts (id INT PRIMARY KEY)").await;
     goose_rows(
@@ -496,21 +475,13 @@ async fn goose_history_is_taken_over<D: Db>(db: &D, mysql: bool) {
     )
     .await;
     let source = Source::tool(Tool::Goose);
-    let dry = migrator
-        .runner()
-        .adopt(db.pool(), &source)
-        .await
-        .expect("dry run");
-    assert_eq!(
-        outcomes(&dry),
-        [(1, UNCHECKED), (2, UNCHECKED), (3, Outcome::Pending)]
-    );
+    let mapping = [(1, UNCHECKED), (2, UNCHECKED), (3, Outcome::Pending)];
+    let dry = take_over(db, &migrator, source, &mapping, &[3]).await;
     // their latest row about 3, booleans as the database keeps them
     assert_eq!(
         dry.lines[2].row.as_deref(),
         Some("version_id=3 is_applied=0")
     );
-    adopt_then_run(db, &migrator, source, &[1, 2], &[3]).await;
 }
 
 #[tokio::test]
@@ -532,17 +503,12 @@ async fn goose_on_mariadb() {
 #[tokio::test]
 async fn a_gap_in_goose_history_stays_out_of_order() {
     let db = Lite::fresh().await;
-    let dir = set(GOOSE);
-    let migrator = dir.migrator();
+    let (_dir, migrator) = set(GOOSE);
     db.exec("CREATE TABLE users (id INT PRIMARY KEY); CREATE TABLE tags (id INT PRIMARY KEY);")
         .await;
     goose_rows(&db, false, &[(0, true), (1, true), (3, true)]).await;
     let source = Source::tool(Tool::Goose);
-    let dry = migrator
-        .runner()
-        .adopt(db.pool(), &source)
-        .await
-        .expect("dry run");
+    let dry = dry_run(&db, &migrator, &source).await;
     assert!(
         matches!(dry.problems[..], [Error::AdoptGap { version, newest, .. }] if version == v(2) && newest == v(3))
     );
@@ -583,8 +549,7 @@ async fn dbmate_on_mariadb() {
     let Some(db) = Maria::fresh("adopt_dbmate").await else {
         return;
     };
-    let dir = set(DBMATE);
-    let migrator = dir.migrator();
+    let (_dir, migrator) = set(DBMATE);
     db.exec("CREATE TABLE users (id INT PRIMARY KEY)").await;
     db.exec("CREATE TABLE posts (id INT PRIMARY KEY)").await;
     db.exec("create table if not exists `schema_migrations` (version varchar(128) primary key)")
@@ -594,14 +559,12 @@ async fn dbmate_on_mariadb() {
     )
     .await;
     let source = Source::tool(Tool::Dbmate);
-    adopt_then_run(
-        &db,
-        &migrator,
-        source,
-        &[20240101000000, 20240102000000],
-        &[20240103000000],
-    )
-    .await;
+    let mapping = [
+        (20240101000000, UNCHECKED),
+        (20240102000000, UNCHECKED),
+        (20240103000000, Outcome::Pending),
+    ];
+    take_over(&db, &migrator, source, &mapping, &[20240103000000]).await;
 }
 
 // ----------------------------------------------------------------------- refinery, Flyway
@@ -626,8 +589,7 @@ const VERSIONED: &[(&str, &str)] = &[
 #[tokio::test]
 async fn refinery_on_sqlite() {
     let db = Lite::fresh().await;
-    let dir = set(VERSIONED);
-    let migrator = dir.migrator();
+    let (_dir, migrator) = set(VERSIONED);
     db.exec(&format!("{}{}", VERSIONED[0].1, VERSIONED[1].1))
         .await;
     db.exec(
@@ -639,17 +601,9 @@ async fn refinery_on_sqlite() {
     )
     .await;
     let source = Source::tool(Tool::Refinery);
-    let dry = migrator
-        .runner()
-        .adopt(db.pool(), &source)
-        .await
-        .expect("dry run");
     let sip = verified("siphash-1-3");
-    assert_eq!(
-        outcomes(&dry),
-        [(1, sip.clone()), (2, sip), (3, Outcome::Pending)]
-    );
-    adopt_then_run(&db, &migrator, source, &[1, 2], &[3]).await;
+    let mapping = [(1, sip.clone()), (2, sip), (3, Outcome::Pending)];
+    take_over(&db, &migrator, source, &mapping, &[3]).await;
 }
 
 /// Flyway's table on PostgreSQL (flyway/flyway `PostgreSQLDatabase.java`, research notes
@@ -662,8 +616,7 @@ async fn flyway_on_postgres() {
     let Some(db) = Pg::fresh("adopt_flyway").await else {
         return;
     };
-    let dir = set(VERSIONED);
-    let migrator = dir.migrator();
+    let (_dir, migrator) = set(VERSIONED);
     db.exec(&format!("{}{}", VERSIONED[0].1, VERSIONED[1].1))
         .await;
     db.exec(
@@ -685,20 +638,14 @@ async fn flyway_on_postgres() {
     )
     .await;
     let source = Source::tool(Tool::Flyway);
-    let dry = migrator
-        .runner()
-        .adopt(db.pool(), &source)
-        .await
-        .expect("dry run");
-    assert_eq!(
-        outcomes(&dry),
-        [
-            (1, IMPLIED),
-            (2, verified("crc32")),
-            (3, Outcome::Failed),
-            (-1, Outcome::Unknown)
-        ]
-    );
+    let mapping = [
+        (1, IMPLIED),
+        (2, verified("crc32")),
+        (3, Outcome::Failed),
+        (-1, Outcome::Unknown),
+    ];
+    let dry = dry_run(&db, &migrator, &source).await;
+    assert_eq!(outcomes(&dry), mapping);
     let kinds: Vec<&str> = dry
         .problems
         .iter()
@@ -712,7 +659,7 @@ async fn flyway_on_postgres() {
         .collect();
     assert_eq!(kinds, ["dirty 3", "repeatable"], "{:?}", dry.problems);
     let source = source.accept_dirty(true).accept_unknown(true);
-    adopt_then_run(&db, &migrator, source, &[1, 2], &[3]).await;
+    take_over(&db, &migrator, source, &mapping, &[3]).await;
 }
 
 // ------------------------------------------------------------------------------- home-made
@@ -736,8 +683,7 @@ async fn a_home_made_table_on_postgres() {
         })
         .collect();
     let files: Vec<(&str, &str)> = files.iter().map(|(f, s)| (f.as_str(), *s)).collect();
-    let dir = set(&files);
-    let migrator = dir.migrator();
+    let (_dir, migrator) = set(&files);
     db.exec(&format!("{}{}", VERSIONED[0].1, VERSIONED[1].1))
         .await;
     db.exec(
@@ -750,17 +696,9 @@ async fn a_home_made_table_on_postgres() {
     .await;
     let columns = Columns::new("filename").checksum("checksum", ChecksumKind::Sha256);
     let source = Source::generic("schema_migrations", columns);
-    let dry = migrator
-        .runner()
-        .adopt(db.pool(), &source)
-        .await
-        .expect("dry run");
     let sha = verified("sha256");
-    assert_eq!(
-        outcomes(&dry),
-        [(1, sha.clone()), (2, sha), (3, Outcome::Pending)]
-    );
-    adopt_then_run(&db, &migrator, source, &[1, 2], &[3]).await;
+    let mapping = [(1, sha.clone()), (2, sha), (3, Outcome::Pending)];
+    take_over(&db, &migrator, source, &mapping, &[3]).await;
 }
 
 // ------------------------------------------------------------------------------ the lock
@@ -769,8 +707,7 @@ async fn a_home_made_table_on_postgres() {
 #[tokio::test]
 async fn adopt_writes_under_the_lock_and_refuses_a_missing_table() {
     let db = Lite::fresh().await;
-    let dir = set(GOOSE);
-    let migrator = dir.migrator();
+    let (_dir, migrator) = set(GOOSE);
     match migrator
         .runner()
         .adopt(db.pool(), &Source::tool(Tool::Flyway))

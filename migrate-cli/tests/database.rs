@@ -545,18 +545,24 @@ fn sqlx_applies(w: &Work, db: &str, version: i64) {
     });
 }
 
-/// `adopt --from sqlx`: the dry run prints the mapping and writes nothing, `--apply` records
-/// what sqlx applied, `status` shows it and `up` applies only the rest; refusals exit 1 with
-/// the advice in this command line's words, bad arguments exit 2.
-#[test]
-fn adopt_from_sqlx() {
-    let w = Work::new("adopt");
+/// A work directory with three migrations that create a table each, in sqlx's layout.
+fn three_tables(name: &str) -> Work {
+    let w = Work::new(name);
     for (v, name) in [(1, "users"), (2, "posts"), (3, "tags")] {
         w.write(
             &format!("migrations/{v}_{name}.sql"),
             &format!("CREATE TABLE {name} (id INT PRIMARY KEY);\n"),
         );
     }
+    w
+}
+
+/// `adopt --from sqlx`: the dry run prints the mapping and writes nothing, `--apply` records
+/// what sqlx applied, `status` shows it and `up` applies only the rest; refusals exit 1 with
+/// the advice in this command line's words, bad arguments exit 2.
+#[test]
+fn adopt_from_sqlx() {
+    let w = three_tables("adopt");
     sqlx_applies(&w, "app.db", 2);
     let url = "sqlite:app.db";
     on(&w, url, &["adopt", "--from", "sqlx"])
@@ -583,13 +589,7 @@ fn adopt_from_sqlx() {
         .err("use `migrate up`");
 
     // sqlx applied a migration this checkout lacks, and a file was edited after sqlx ran it
-    let w = Work::new("adopt-refused");
-    for (v, name) in [(1, "users"), (2, "posts"), (3, "tags")] {
-        w.write(
-            &format!("migrations/{v}_{name}.sql"),
-            &format!("CREATE TABLE {name} (id INT PRIMARY KEY);\n"),
-        );
-    }
+    let w = three_tables("adopt-refused");
     sqlx_applies(&w, "app.db", 3);
     w.remove("migrations/3_tags.sql");
     on(&w, url, &["adopt", "--from", "sqlx", "--apply"])
@@ -597,6 +597,12 @@ fn adopt_from_sqlx() {
         .out("(no such migration)")
         .err("sqlx's history has migration 3 applied")
         .err("`migrate adopt --accept-unknown`");
+    // the advice, pasted: 3 is left out
+    on(&w, url, &["adopt", "--from", "sqlx", "--accept-unknown"])
+        .code(OK)
+        .out("3        (no such migration)     version=3 success=1  unknown to this set")
+        .out("2 to adopt (2 checksum-verified), 1 unknown")
+        .out("as applied, without running them\n");
     w.write(
         "migrations/2_posts.sql",
         "CREATE TABLE posts (id BIGINT PRIMARY KEY);\n",

@@ -34,20 +34,26 @@ pub(super) async fn run(
         });
     }
     let pending = dry.lines.iter().filter(|l| is_pending(&l.outcome)).count();
+    let rest = |before: &str, after: &str| match pending {
+        0 => String::new(),
+        n => format!("{before}`migrate up` then applies the {n} pending{after}"),
+    };
     if !args.apply {
         cx.out.line(format!(
-            "dry run: nothing was written; add --apply to record the {} migration(s) {} applied as applied, without running them (`migrate up` then applies the {pending} pending)",
+            "dry run: nothing was written; add --apply to record the {} migration(s) {} applied as applied, without running them{}",
             dry.adopted.len(),
-            dry.who
+            dry.who,
+            rest(" (", ")")
         ));
         return Ok(exit::OK);
     }
     let done = cx.runner().adopt(conn.db(), &source.apply(true)).await?;
     cx.out.line(format!(
-        "adopted: {} migration(s) recorded in {} as applied, without running them; {} is left as it was; `migrate up` applies the {pending} pending",
+        "adopted: {} migration(s) recorded in {} as applied, without running them; {} is left as it was{}",
         done.adopted.len(),
         cx.settings.table,
-        done.table
+        done.table,
+        rest("; ", "")
     ));
     Ok(exit::OK)
 }

@@ -60,11 +60,11 @@ impl Op<'_> {
 }
 
 pub(super) struct Context<'a> {
-    pub(super) migrator: &'a Migrator,
+    migrator: &'a Migrator,
     /// The migrations directory as messages show it.
     pub(super) dir: &'a str,
     pub(super) settings: &'a Settings,
-    pub(super) kind: Kind,
+    kind: Kind,
     pub(super) out: &'a Output,
 }
 

@@ -47,8 +47,9 @@ fn applied(n: i64) -> Claim {
     claim(Key::Number(n), What::Applied(None))
 }
 
-fn history(claims: Vec<Claim>, ordered: bool) -> History {
-    History { claims, ordered }
+/// `claims` (in the order the tool applied them when `ordered`) mapped onto `migrator`.
+fn mapped(migrator: &Migrator, source: &Source, claims: Vec<Claim>, ordered: bool) -> Adoption {
+    map(migrator, source, &History { claims, ordered }, "t".into())
 }
 
 fn outcomes(adoption: &Adoption) -> Vec<(Option<i64>, Outcome)> {
@@ -61,6 +62,14 @@ fn outcomes(adoption: &Adoption) -> Vec<(Option<i64>, Outcome)> {
 
 fn problems(adoption: &Adoption) -> Vec<String> {
     adoption.problems.iter().map(ToString::to_string).collect()
+}
+
+/// Panics unless nothing refuses `adoption` and it adopts exactly `versions`.
+#[track_caller]
+fn adopts(adoption: &Adoption, versions: &[i64]) {
+    assert!(adoption.problems.is_empty(), "{:?}", problems(adoption));
+    let adopted: Vec<i64> = adoption.adopted.iter().map(|v| v.get()).collect();
+    assert_eq!(adopted, versions);
 }
 
 #[test]
@@ -77,12 +86,7 @@ fn sqlx_checksums_are_verified_and_the_rest_stays_pending() {
             What::Applied(Some(Recorded::Sqlx(sha384(SQLX[1].1)))),
         ),
     ];
-    let adoption = map(
-        &migrator,
-        &Source::tool(Tool::Sqlx),
-        &history(claims, false),
-        "t".into(),
-    );
+    let adoption = mapped(&migrator, &Source::tool(Tool::Sqlx), claims, false);
     let verified = Outcome::Adopted(Check::Verified {
         algorithm: "sha384",
     });
@@ -94,11 +98,7 @@ fn sqlx_checksums_are_verified_and_the_rest_stays_pending() {
             (Some(3), Outcome::Pending)
         ]
     );
-    assert!(adoption.problems.is_empty(), "{:?}", problems(&adoption));
-    assert_eq!(
-        adoption.adopted,
-        [Version::__checked(1), Version::__checked(2)]
-    );
+    adopts(&adoption, &[1, 2]);
 }
 
 #[test]
@@ -117,7 +117,7 @@ fn an_edited_file_is_refused_whatever_is_accepted() {
         .accept_gaps(true)
         .accept_dirty(true)
         .accept_out_of_order(true);
-    let adoption = map(&migrator, &everything, &history(claims, false), "t".into());
+    let adoption = mapped(&migrator, &everything, claims, false);
     let [problem] = problems(&adoption).try_into().expect("one problem");
     let file = migrator.migrations()[1].up().file().to_owned();
     let computed = crate::driver::hex(&sha2::Sha384::digest(SQLX[1].1.as_bytes()));
@@ -146,12 +146,7 @@ fn gaps_unknown_rows_failures_and_out_of_order_are_refused_unless_accepted() {
             claim(Key::Number(4), What::Failed),
         ]
     };
-    let strict = map(
-        &migrator,
-        &Source::tool(Tool::Goose),
-        &history(claims(), true),
-        "t".into(),
-    );
+    let strict = mapped(&migrator, &Source::tool(Tool::Goose), claims(), true);
     let kinds: Vec<&str> = strict
         .problems
         .iter()
@@ -194,23 +189,19 @@ fn gaps_unknown_rows_failures_and_out_of_order_are_refused_unless_accepted() {
         .accept_gaps(true)
         .accept_dirty(true)
         .accept_out_of_order(true);
-    let accepted = map(&migrator, &lenient, &history(claims(), true), "t".into());
-    assert!(accepted.problems.is_empty(), "{:?}", problems(&accepted));
-    assert_eq!(
-        accepted.adopted,
-        [Version::__checked(1), Version::__checked(3)]
-    );
+    let accepted = mapped(&migrator, &lenient, claims(), true);
+    adopts(&accepted, &[1, 3]);
 }
 
 #[test]
 fn golang_migrate_current_version_covers_everything_below_and_dirty_leaves_it_pending() {
     let (_dir, migrator) = set("golang", SQLX);
     let source = Source::tool(Tool::GolangMigrate);
-    let clean = map(
+    let clean = mapped(
         &migrator,
         &source,
-        &history(vec![claim(Key::Number(2), What::Current)], false),
-        "t".into(),
+        vec![claim(Key::Number(2), What::Current)],
+        false,
     );
     let implied = Outcome::Adopted(Check::Implied);
     assert_eq!(
@@ -227,32 +218,27 @@ fn golang_migrate_current_version_covers_everything_below_and_dirty_leaves_it_pe
             claim(Key::Number(2), What::Failed),
         ]
     };
-    let dirty = map(
-        &migrator,
-        &source,
-        &history(dirty_claims(), false),
-        "t".into(),
-    );
+    let dirty = mapped(&migrator, &source, dirty_claims(), false);
     let [problem] = problems(&dirty).try_into().expect("one problem");
     assert!(
         problem.contains("golang-migrate recorded migration 2 ("),
         "{problem}"
     );
     assert!(problem.contains("`Runner::force(2)`"), "{problem}");
-    let accepted = map(
+    let accepted = mapped(
         &migrator,
         &source.clone().accept_dirty(true),
-        &history(dirty_claims(), false),
-        "t".into(),
+        dirty_claims(),
+        false,
     );
     assert!(accepted.problems.is_empty());
     assert_eq!(accepted.adopted, [Version::__checked(1)]);
     // a current version the set does not have is a migration this checkout lacks
-    let newer = map(
+    let newer = mapped(
         &migrator,
         &source,
-        &history(vec![claim(Key::Number(7), What::Current)], false),
-        "t".into(),
+        vec![claim(Key::Number(7), What::Current)],
+        false,
     );
     assert!(matches!(newer.problems[..], [Error::AdoptUnknown { .. }]));
 }
@@ -268,12 +254,7 @@ fn a_flyway_baseline_covers_its_version_without_being_a_migration() {
         claim(Key::Number(2), What::Baseline),
         claim(Key::Number(3), What::Applied(Some(Recorded::Flyway(crc)))),
     ];
-    let adoption = map(
-        &migrator,
-        &Source::tool(Tool::Flyway),
-        &history(claims, true),
-        "t".into(),
-    );
+    let adoption = mapped(&migrator, &Source::tool(Tool::Flyway), claims, true);
     assert!(adoption.problems.is_empty(), "{:?}", problems(&adoption));
     assert_eq!(
         outcomes(&adoption),
@@ -286,11 +267,11 @@ fn a_flyway_baseline_covers_its_version_without_being_a_migration() {
         ]
     );
     // Flyway's default baseline version 1 below the first migration is no problem either
-    let below = map(
+    let below = mapped(
         &migrator,
         &Source::tool(Tool::Flyway),
-        &history(vec![claim(Key::Number(1), What::Baseline)], true),
-        "t".into(),
+        vec![claim(Key::Number(1), What::Baseline)],
+        true,
     );
     assert!(below.problems.is_empty() && below.adopted.is_empty());
 }
@@ -312,12 +293,7 @@ fn diesel_versions_are_matched_through_the_directory_names() {
             What::Applied(None),
         ),
     ];
-    let adoption = map(
-        &migrator,
-        &Source::tool(Tool::Diesel),
-        &history(claims, false),
-        "t".into(),
-    );
+    let adoption = mapped(&migrator, &Source::tool(Tool::Diesel), claims, false);
     assert!(adoption.problems.is_empty(), "{:?}", problems(&adoption));
     let files: Vec<&str> = adoption
         .lines
@@ -354,7 +330,7 @@ fn a_home_made_table_matches_file_names_then_versions_and_its_digests() {
         claim(Key::Name("3_c".into()), What::Applied(hex("edited"))),
     ];
     let source = Source::generic("schema_migrations", Columns::new("filename"));
-    let adoption = map(&migrator, &source, &history(claims, false), "t".into());
+    let adoption = mapped(&migrator, &source, claims, false);
     let md5_verified = Outcome::Adopted(Check::Verified { algorithm: "md5" });
     assert_eq!(adoption.lines[0].outcome, md5_verified);
     assert_eq!(adoption.lines[1].outcome, md5_verified);

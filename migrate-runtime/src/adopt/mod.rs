@@ -295,6 +295,7 @@ pub struct Line {
 
 /// What `adopt` makes of one line.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Outcome {
     /// Recorded as applied.
     Adopted(Check),
@@ -322,6 +323,7 @@ pub enum Outcome {
 
 /// How an adopted migration was checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Check {
     /// The checksum they recorded is the file's, by their algorithm.
     Verified {

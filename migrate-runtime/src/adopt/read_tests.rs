@@ -13,6 +13,14 @@ fn claims(source: &Source, rows: Vec<Vec<Cell>>) -> Vec<(String, Key, What)> {
         .collect()
 }
 
+/// What the rows claim, without how the mapping shows them.
+fn keyed(source: &Source, rows: Vec<Vec<Cell>>) -> Vec<(Key, What)> {
+    claims(source, rows)
+        .into_iter()
+        .map(|(_, k, w)| (k, w))
+        .collect()
+}
+
 fn int(n: i64) -> Cell {
     Cell::Int(n)
 }
@@ -56,10 +64,7 @@ fn goose_counts_the_latest_row_of_each_version_and_skips_the_sentinel() {
         .iter()
         .map(|&(v, applied)| vec![int(v), int(applied)])
         .collect();
-    let got: Vec<(Key, What)> = claims(&Source::tool(Tool::Goose), rows)
-        .into_iter()
-        .map(|(_, k, w)| (k, w))
-        .collect();
+    let got = keyed(&Source::tool(Tool::Goose), rows);
     assert_eq!(
         got,
         [
@@ -121,10 +126,7 @@ fn flyway_rows_by_rank_with_schema_baseline_repeatable_failed_and_undone() {
         row(7, Some("4"), "UNDO_SQL", "U4__e.sql", true, Some(11)),
         row(8, None, "SQL", "R__views.sql", true, Some(12)),
     ];
-    let got: Vec<(Key, What)> = claims(&Source::tool(Tool::Flyway), rows)
-        .into_iter()
-        .map(|(_, k, w)| (k, w))
-        .collect();
+    let got = keyed(&Source::tool(Tool::Flyway), rows);
     assert_eq!(
         got,
         [

@@ -54,7 +54,7 @@ pub(crate) async fn adopt<DB: Driver>(
         return Ok(adoption);
     }
     if !adoption.problems.is_empty() {
-        return Err(adoption.problems.swap_remove(0));
+        return Err(adoption.problems.remove(0));
     }
     super::locked(cx, conn, Op::Adopt(&adoption.adopted)).await?;
     adoption.written = true;
@@ -80,9 +80,41 @@ pub(crate) async fn record<DB: Driver>(
     let newest = tracking::newest::<DB>(conn, table).await?;
     tracking::ensure::<DB>(conn, table, &newest).await?;
     DB::exec(conn, "BEGIN").await?;
-    match insert_all::<DB>(cx, conn, table, versions).await {
+    let written = async {
+        // Read again under the lock: a run or another adopt may have written since the dry
+        // look.
+        let rows = tracking::history::<DB>(conn, table).await?;
+        if !rows.is_empty() {
+            return Err(already_tracked(table, rows.len()));
+        }
+        let chains = Chains::new(cx.migrator);
+        let mut report = Report::default();
+        for &version in versions {
+            let m = cx
+                .migrator
+                .get(version)
+                .ok_or(Error::UnknownVersion { version })?;
+            let row: Write<'_> = insert(m, chains.of(m)?, "0", true);
+            tracking::write::<DB>(conn, table, row).await?;
+            let name = m.name().to_owned();
+            let duration = Duration::ZERO;
+            report.migrations.push(Applied {
+                version,
+                name,
+                duration,
+            });
+        }
+        // With a gap accepted, the set's chains do not follow from the rows: rewrite them
+        // from the rows, so a later run sees the skipped migration as out of order, not as
+        // a deleted row.
+        reseal::<DB>(conn, table).await?;
+        Ok(report)
+    }
+    .await;
+    match written {
         Ok(report) => {
             DB::exec(conn, "COMMIT").await?;
+            tracing::info!(table = %table.key, migrations = report.migrations.len(), "adopted another tool's history");
             Ok(report)
         }
         Err(e) => {
@@ -90,41 +122,4 @@ pub(crate) async fn record<DB: Driver>(
             Err(e)
         }
     }
-}
-
-async fn insert_all<DB: Driver>(
-    cx: Cx<'_>,
-    conn: &mut DB::Connection,
-    table: &Table,
-    versions: &[Version],
-) -> Result<Report, Error> {
-    // Read again under the lock: a run or another adopt may have written since the dry look.
-    let rows = tracking::history::<DB>(conn, table).await?;
-    if !rows.is_empty() {
-        return Err(already_tracked(table, rows.len()));
-    }
-    let chains = Chains::new(cx.migrator);
-    let migrations = versions.iter().map(|&version| {
-        cx.migrator
-            .get(version)
-            .ok_or(Error::UnknownVersion { version })
-    });
-    let mut report = Report::default();
-    for m in migrations {
-        let m = m?;
-        let row: Write<'_> = insert(m, chains.of(m)?, "0", true);
-        tracking::write::<DB>(conn, table, row).await?;
-        let (version, name) = (m.version(), m.name().to_owned());
-        let duration = Duration::ZERO;
-        report.migrations.push(Applied {
-            version,
-            name,
-            duration,
-        });
-    }
-    // With a gap accepted, the chains of the set do not follow from the rows: rewrite them
-    // from the rows, so a later run sees the skipped migration as out of order, not deleted.
-    reseal::<DB>(conn, table).await?;
-    tracing::info!(table = %table.key, migrations = report.migrations.len(), "adopted another tool's history");
-    Ok(report)
 }

@@ -371,7 +371,7 @@ pub enum Error {
     },
 
     /// `adopt`: the other tool has not applied a migration older than one it applied.
-    #[error("{}", text::adopt_gap(who, *version, file, *newest, &Vocabulary::LIBRARY))]
+    #[error("{}", text::adopt_order(who, (*version, file), *newest, true, &Vocabulary::LIBRARY))]
     AdoptGap {
         /// Who keeps the history.
         who: &'static str,
@@ -384,7 +384,7 @@ pub enum Error {
     },
 
     /// `adopt`: the other tool applied a migration after a newer one.
-    #[error("{}", text::adopt_out_of_order(who, *version, file, *after, &Vocabulary::LIBRARY))]
+    #[error("{}", text::adopt_order(who, (*version, file), *after, false, &Vocabulary::LIBRARY))]
     AdoptOutOfOrder {
         /// Who keeps the history.
         who: &'static str,
@@ -516,13 +516,13 @@ impl Error {
                 version,
                 file,
                 newest,
-            } => text::adopt_gap(who, *version, file, *newest, words),
+            } => text::adopt_order(who, (*version, file), *newest, true, words),
             Error::AdoptOutOfOrder {
                 who,
                 version,
                 file,
                 after,
-            } => text::adopt_out_of_order(who, *version, file, *after, words),
+            } => text::adopt_order(who, (*version, file), *after, false, words),
             Error::AlreadyTracked { table, rows } => text::already_tracked(table, *rows, words),
             other => other.to_string(),
         }

@@ -270,32 +270,26 @@ pub(crate) fn adopt_dirty(
     )
 }
 
-/// `adopt`: a migration older than the newest applied one was not applied.
-pub(crate) fn adopt_gap(
+/// `adopt`: the other tool's history is not in version order: `version` was not applied
+/// although the newer `other` was (a gap), or was applied after it (out of order).
+pub(crate) fn adopt_order(
     who: &str,
-    version: Version,
-    file: &str,
-    newest: Version,
+    (version, file): (Version, &str),
+    other: Version,
+    gap: bool,
     words: &Vocabulary,
 ) -> String {
-    format!(
-        "{who} has not applied migration {version} ({file}), but it applied the newer {newest}; nothing was written. Apply {version} with {who} first, or adopt with {}: {version} then stays pending, and applying it needs {}",
-        words.accept_gaps, words.allow_out_of_order
-    )
-}
-
-/// `adopt`: the other tool applied a migration after a newer one.
-pub(crate) fn adopt_out_of_order(
-    who: &str,
-    version: Version,
-    file: &str,
-    after: Version,
-    words: &Vocabulary,
-) -> String {
-    format!(
-        "{who} applied migration {version} ({file}) after the newer {after}: the database got them in another order than their versions', and may differ from what these files give in order; nothing was written. Check the schema, then adopt with {}",
-        words.accept_out_of_order
-    )
+    if gap {
+        format!(
+            "{who} has not applied migration {version} ({file}), but it applied the newer {other}; nothing was written. Apply {version} with {who} first, or adopt with {}: {version} then stays pending, and applying it needs {}",
+            words.accept_gaps, words.allow_out_of_order
+        )
+    } else {
+        format!(
+            "{who} applied migration {version} ({file}) after the newer {other}: the database got them in another order than their versions', and may differ from what these files give in order; nothing was written. Check the schema, then adopt with {}",
+            words.accept_out_of_order
+        )
+    }
 }
 
 /// `adopt` on a database that migrate already tracks.
