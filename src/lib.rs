@@ -65,7 +65,7 @@ pub use migrate_runtime::{
     sqlx, Applied, Connect, DatabaseError, Driver, MigrationStatus, Progress, Report, Runner,
     State, Step, DEFAULT_TABLE,
 };
-/// Switching from another migration tool: [`Runner::adopt`] and its [`adopt::Source`].
+/// Switching from another migration tool: [`crate::Runner::adopt`] and its [`crate::adopt::Source`].
 #[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
 pub mod adopt {
     pub use migrate_runtime::adopt::*;
