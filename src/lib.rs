@@ -65,6 +65,11 @@ pub use migrate_runtime::{
     sqlx, Applied, Connect, DatabaseError, Driver, Locking, MigrationStatus, Progress, Report,
     Runner, State, Step, DEFAULT_TABLE,
 };
+/// Switching from another migration tool: [`crate::Runner::adopt`] and its [`crate::adopt::Source`].
+#[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
+pub mod adopt {
+    pub use migrate_runtime::adopt::*;
+}
 pub use migrate_runtime::{
     Amendment, Error, Migration, Migrator, NegativeVersion, Script, Timestamp, Transaction,
     Version, Vocabulary,

@@ -131,6 +131,83 @@ pub enum Command {
     /// Move a late-merged, unlocked migration after the newest one: rename its file(s) or
     /// diesel directory to the next version in the directory's numbering.
     Renumber(VersionArg),
+
+    /// Switch from another tool: read its history table, check it against the files, and
+    /// (with --apply) record what it applied as applied, without running anything.
+    ///
+    /// Prints the mapping (each migration, the other tool's row, the checksum verdict) and
+    /// writes nothing unless --apply is given. A file that is not the script the tool
+    /// applied is refused; rows the directory lacks, gaps, failed or dirty rows and
+    /// out-of-order history are refused unless an --accept option accepts them. The other
+    /// tool's table is only read; the tracking table must be empty.
+    Adopt(Adopt),
+}
+
+/// `adopt`.
+#[derive(Debug, Args)]
+pub struct Adopt {
+    /// The tool: sqlx, diesel, refinery, golang-migrate, goose, dbmate, flyway, or
+    /// `table:<name>` for a home-made runner's table.
+    #[arg(long, value_name = "TOOL")]
+    pub from: String,
+
+    /// The tool's history table, when it was configured with another name (default: the
+    /// tool's own, e.g. `_sqlx_migrations`).
+    #[arg(long, value_name = "NAME")]
+    pub history_table: Option<String>,
+
+    /// The history table's schema (PostgreSQL) or database (MySQL); default: where the
+    /// name resolves on the connection.
+    #[arg(long, value_name = "NAME")]
+    pub history_schema: Option<String>,
+
+    /// With `table:<name>`: the column that names each migration, by version or file name.
+    #[arg(long, value_name = "COLUMN")]
+    pub version_column: Option<String>,
+
+    /// With `table:<name>`: a column with each migration's description, shown in the mapping.
+    #[arg(long, value_name = "COLUMN")]
+    pub name_column: Option<String>,
+
+    /// With `table:<name>`: the column with each file's checksum (default `checksum` when
+    /// --checksum is sha256 or md5).
+    #[arg(long, value_name = "COLUMN")]
+    pub checksum_column: Option<String>,
+
+    /// With `table:<name>`: how the checksums were computed.
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub checksum: Option<ChecksumKind>,
+
+    /// Leave out applied migrations the directory does not have.
+    #[arg(long)]
+    pub accept_unknown: bool,
+
+    /// Leave pending the migrations the tool skipped below newer ones.
+    #[arg(long)]
+    pub accept_gaps: bool,
+
+    /// Leave pending a migration the tool recorded as failed or dirty (repair it first).
+    #[arg(long)]
+    pub accept_dirty: bool,
+
+    /// Accept a history applied in another order than the versions'.
+    #[arg(long)]
+    pub accept_out_of_order: bool,
+
+    /// Write the tracking rows (default: a dry run that only prints the mapping).
+    #[arg(long)]
+    pub apply: bool,
+}
+
+/// How a home-made runner computed its checksums.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ChecksumKind {
+    /// SHA-256 of the file, in hex.
+    Sha256,
+    /// MD5 of the file, in hex.
+    Md5,
+    /// Not checked.
+    None,
 }
 
 /// `add`.

@@ -84,6 +84,10 @@ const WORDS: migrate::Vocabulary = migrate::Vocabulary {
     lock_timeout: "`--lock-timeout`",
     run: "`migrate up`",
     lease: "`--lease`",
+    accept_unknown: "`migrate adopt --accept-unknown`",
+    accept_gaps: "`migrate adopt --accept-gaps`",
+    accept_dirty: "`migrate adopt --accept-dirty`",
+    accept_out_of_order: "`migrate adopt --accept-out-of-order`",
 };
 
 /// An error's message followed by its sources' (`: caused by …`), each only once.

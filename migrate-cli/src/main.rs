@@ -1,7 +1,8 @@
 //! `migrate`: the command line of the `migrate` crate.
 //!
 //! Files: `init`, `add`, `lock`, `check`, `renumber`. Database (`--database-url`,
-//! `DATABASE_URL`, `./.env`): `status`, `up`, `down`, `redo`, `baseline`, `force`, `forget`.
+//! `DATABASE_URL`, `./.env`): `status`, `up`, `down`, `redo`, `baseline`, `force`, `forget`,
+//! `adopt`.
 //! Exit codes are in `migrate --help` and the README.
 
 #![forbid(unsafe_code)]
@@ -80,6 +81,7 @@ fn run(cli: &Cli, out: &Output) -> Result<u8, Failure> {
         Command::Baseline(args) => Op::Baseline(args.version),
         Command::Force(args) => Op::Force(args.version),
         Command::Forget(args) => Op::Forget(args.version, args.force),
+        Command::Adopt(args) => Op::Adopt(args),
     };
     let Some(url) = cli.database_url.as_deref().filter(|u| !u.is_empty()) else {
         return Err(Failure::usage(

@@ -542,3 +542,119 @@ fn free_port() -> u16 {
         .map(|a| a.port())
         .unwrap_or_else(|e| panic!("{e}"))
 }
+
+/// sqlx's own `Migrator` applies the migrations of `w` up to `version` on the SQLite file
+/// `db` (relative to `w`).
+fn sqlx_applies(w: &Work, db: &str, version: i64) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    runtime.block_on(async {
+        let url = format!("sqlite://{}?mode=rwc", w.path().join(db).display());
+        let pool = sqlx::SqlitePool::connect(&url)
+            .await
+            .unwrap_or_else(|e| panic!("{url}: {e}"));
+        let theirs = sqlx::migrate::Migrator::new(w.path().join("migrations"))
+            .await
+            .unwrap_or_else(|e| panic!("sqlx reads the set: {e}"));
+        theirs
+            .run_to(version, &pool)
+            .await
+            .unwrap_or_else(|e| panic!("sqlx applies up to {version}: {e}"));
+        pool.close().await;
+    });
+}
+
+/// A work directory with three migrations that create a table each, in sqlx's layout.
+fn three_tables(name: &str) -> Work {
+    let w = Work::new(name);
+    for (v, name) in [(1, "users"), (2, "posts"), (3, "tags")] {
+        w.write(
+            &format!("migrations/{v}_{name}.sql"),
+            &format!("CREATE TABLE {name} (id INT PRIMARY KEY);\n"),
+        );
+    }
+    w
+}
+
+/// `adopt --from sqlx`: the dry run prints the mapping and writes nothing, `--apply` records
+/// what sqlx applied, `status` shows it and `up` applies only the rest; refusals exit 1 with
+/// the advice in this command line's words, bad arguments exit 2.
+#[test]
+fn adopt_from_sqlx() {
+    let w = three_tables("adopt");
+    sqlx_applies(&w, "app.db", 2);
+    let url = "sqlite:app.db";
+    on(&w, url, &["adopt", "--from", "sqlx"])
+        .code(OK)
+        .out("sqlx's history in _sqlx_migrations, mapped onto migrations:")
+        .out("version  file                    their row")
+        .out("1        migrations/1_users.sql  version=1 success=1  adopted, sha384 verified")
+        .out("3        migrations/3_tags.sql                        pending")
+        .out("2 to adopt (2 checksum-verified), 1 pending")
+        .out("dry run: nothing was written; add --apply");
+    expect(&w, url, &[(1, "pending"), (2, "pending"), (3, "pending")]);
+
+    on(&w, url, &["adopt", "--from", "sqlx", "--apply"])
+        .code(OK)
+        .out("adopted: 2 migration(s) recorded in _migrations as applied, without running them");
+    expect(&w, url, &[(1, "applied"), (2, "applied"), (3, "pending")]);
+    on(&w, url, &["up"])
+        .code(OK)
+        .out("applied 3 tags")
+        .out("1 migration(s) applied");
+    on(&w, url, &["adopt", "--from", "sqlx", "--apply"])
+        .code(ERROR)
+        .err("_migrations already records 3 migration(s); nothing was written")
+        .err("use `migrate up`");
+
+    // sqlx applied a migration this checkout lacks, and a file was edited after sqlx ran it
+    let w = three_tables("adopt-refused");
+    sqlx_applies(&w, "app.db", 3);
+    w.remove("migrations/3_tags.sql");
+    on(&w, url, &["adopt", "--from", "sqlx", "--apply"])
+        .code(ERROR)
+        .out("(no such migration)")
+        .err("sqlx's history has migration 3 applied")
+        .err("`migrate adopt --accept-unknown`");
+    // the advice, pasted: 3 is left out
+    on(&w, url, &["adopt", "--from", "sqlx", "--accept-unknown"])
+        .code(OK)
+        .out("3        (no such migration)     version=3 success=1  unknown to this set")
+        .out("2 to adopt (2 checksum-verified), 1 unknown")
+        .out("as applied, without running them\n");
+    w.write(
+        "migrations/2_posts.sql",
+        "CREATE TABLE posts (id BIGINT PRIMARY KEY);\n",
+    );
+    on(&w, url, &["adopt", "--from", "sqlx", "--accept-unknown", "--apply"])
+        .code(ERROR)
+        .out("sha384 MISMATCH")
+        .err("migration 2 (migrations/2_posts.sql) is not the script sqlx applied: sqlx recorded sha384 ")
+        .no_err("accept-unknown");
+    expect(&w, url, &[(1, "pending"), (2, "pending")]);
+
+    // arguments that do not fit
+    for (args, says) in [
+        (
+            &["adopt", "--from", "liquibase"][..],
+            "--from liquibase: not a tool adopt reads",
+        ),
+        (
+            &["adopt", "--from", "sqlx", "--checksum", "md5"],
+            "--checksum describes a home-made runner's table",
+        ),
+        (&["adopt", "--from", "table:"], "names no table"),
+        (
+            &["adopt", "--from", "table:t", "--checksum-column", "c"],
+            "--checksum sha256, md5 or none",
+        ),
+        (
+            &["adopt", "--from", "table:t", "--history-table", "u"],
+            "leave out --history-table",
+        ),
+    ] {
+        on(&w, url, args).code(2).err(says);
+    }
+}

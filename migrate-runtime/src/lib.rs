@@ -9,10 +9,13 @@
 //!   undo, admin, inspect);
 //! - `driver`: what differs per database, behind the sealed [`Driver`] trait, with the
 //!   tracking table's SQL written once;
-//! - `report`, `error`: what the operations return.
+//! - `report`, `error`: what the operations return;
+//! - [`adopt`]: switching from another tool, its history table read, mapped and verified.
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "_db")]
+pub mod adopt;
 #[cfg(feature = "_db")]
 mod driver;
 #[cfg(feature = "_db")]
@@ -47,5 +50,5 @@ pub use sqlx;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::driver::tracking::{self, Newest, Row, Table};
-    pub use crate::driver::{Conn, Types};
+    pub use crate::driver::{Cell, Conn, Types};
 }

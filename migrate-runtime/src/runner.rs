@@ -5,6 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::adopt::{Adoption, Source};
 use crate::driver::Connect;
 use crate::engine::{self, admin::Admin, Cx, Op};
 use crate::error::Error;
@@ -376,5 +377,25 @@ impl<'m> Runner<'m> {
             engine::locked(self.cx(), &mut db.connect().await?, op).await?;
             Ok(())
         }
+    }
+
+    /// Takes over another tool's history (sqlx, diesel, refinery, golang-migrate, goose,
+    /// dbmate, Flyway, or a home-made runner's table): reads its table, maps its rows onto
+    /// this set by that tool's rules, and compares the checksums it recorded with the files.
+    ///
+    /// A dry run (the default) returns the mapping and the problems that would refuse it:
+    /// a file that is not the script applied, rows the set does not know, gaps, failed or
+    /// dirty rows, out-of-order history — each refused unless the [`Source`] accepts it (a
+    /// checksum mismatch always) — and a tracking table that already has rows. With
+    /// [`Source::apply`], the first problem is the error; without one, the migrations the
+    /// other tool applied are recorded as applied, without running them, in one
+    /// transaction under the lock; [`Runner::run`] then applies only the rest. The other
+    /// tool's table is only read.
+    pub fn adopt<'a, 'c, C: Connect<'c>>(
+        &'a self,
+        db: C,
+        source: &'a Source,
+    ) -> impl Future<Output = Result<Adoption, Error>> + Send + use<'a, 'm, 'c, C> {
+        async move { engine::adopt::adopt(self.cx(), &mut db.connect().await?, source).await }
     }
 }

@@ -1,4 +1,5 @@
-//! The commands that talk to a database: status, up, down, redo, baseline, force, forget.
+//! The commands that talk to a database: status, up, down, redo, baseline, force, forget;
+//! and the connection `adopt` works on.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -46,6 +47,8 @@ pub enum Op<'a> {
     Force(i64),
     /// `forget`, and whether `--force` was given.
     Forget(i64, bool),
+    /// `adopt`.
+    Adopt(&'a cli::Adopt),
 }
 
 impl Op<'_> {
@@ -60,17 +63,17 @@ impl Op<'_> {
     }
 }
 
-struct Context<'a> {
+pub(super) struct Context<'a> {
     migrator: &'a Migrator,
     /// The migrations directory as messages show it.
-    dir: &'a str,
-    settings: &'a Settings,
+    pub(super) dir: &'a str,
+    pub(super) settings: &'a Settings,
     kind: Kind,
-    out: &'a Output,
+    pub(super) out: &'a Output,
 }
 
 impl Context<'_> {
-    fn runner(&self) -> Runner<'_> {
+    pub(super) fn runner(&self) -> Runner<'_> {
         let runner = self
             .migrator
             .runner()
@@ -119,7 +122,7 @@ fn version_of(value: i64) -> Result<Version, Failure> {
 }
 
 /// A connection the runtime can migrate through.
-trait Conn: Send {
+pub(super) trait Conn: Send {
     /// The runtime's handle on it.
     fn db(&mut self) -> impl Connect<'_>;
 }
@@ -169,6 +172,7 @@ async fn on(conn: &mut impl Conn, cx: &Context<'_>, op: Op<'_>) -> Result<u8, Fa
             ));
             Ok(exit::OK)
         }
+        Op::Adopt(args) => super::adopt::run(conn, cx, args).await,
     }
 }
 

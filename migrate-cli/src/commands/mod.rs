@@ -1,6 +1,7 @@
 //! One module per command, or per group of commands that share their work.
 
 pub mod add;
+pub mod adopt;
 pub mod apply;
 pub mod check;
 pub mod init;

@@ -11,6 +11,7 @@ use std::future::Future;
 use migrate_core::split::Dialect;
 use sqlx::Database;
 
+mod cell;
 mod connect;
 pub mod tracking;
 
@@ -21,6 +22,7 @@ mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
+pub use cell::Cell;
 pub use connect::{Conn, Connect};
 pub(crate) use tracking::{Newest, Row, Table};
 
@@ -190,6 +192,14 @@ pub trait Driver: Database + Sized + sealed::Sealed {
         sql: &'a str,
     ) -> impl Future<Output = Result<Vec<Row>, sqlx::Error>> + Send + 'a;
 
+    /// Every row of a query over a table whose column types another tool chose, each column
+    /// decoded as the first common type that fits (see [`Cell`]).
+    #[doc(hidden)]
+    fn fetch_cells<'a>(
+        conn: &'a mut Self::Connection,
+        sql: &'a str,
+    ) -> impl Future<Output = Result<Vec<Vec<Cell>>, sqlx::Error>> + Send + 'a;
+
     /// The first row of a query that selects `(BIGINT, bytes, BOOLEAN)`.
     #[doc(hidden)]
     fn fetch_newest<'a>(
@@ -285,6 +295,44 @@ macro_rules! same_on_every_database {
                         error: r.try_get(8)?,
                     })
                 })
+                .collect()
+        }
+
+        async fn fetch_cells(
+            conn: &mut $conn,
+            sql: &str,
+        ) -> Result<Vec<Vec<$crate::driver::Cell>>, sqlx::Error> {
+            use sqlx::{Row as _, TypeInfo as _, ValueRef as _};
+            use $crate::driver::Cell;
+            let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .fetch_all(conn)
+                .await?;
+            let cell =
+                |row: &<Self as sqlx::Database>::Row, i: usize| -> Result<Cell, sqlx::Error> {
+                    let raw = row.try_get_raw(i)?;
+                    if raw.is_null() {
+                        return Ok(Cell::Null);
+                    }
+                    let ty = raw.type_info().name().to_owned();
+                    // Integers first: SQLite and MySQL would decode them as booleans too.
+                    Ok(if let Ok(n) = row.try_get::<i64, _>(i) {
+                        Cell::Int(n)
+                    } else if let Ok(n) = row.try_get::<i32, _>(i) {
+                        Cell::Int(i64::from(n))
+                    } else if let Ok(n) = row.try_get::<i16, _>(i) {
+                        Cell::Int(i64::from(n))
+                    } else if let Ok(b) = row.try_get::<bool, _>(i) {
+                        Cell::Bool(b)
+                    } else if let Ok(t) = row.try_get::<String, _>(i) {
+                        Cell::Text(t)
+                    } else if let Ok(b) = row.try_get::<Vec<u8>, _>(i) {
+                        Cell::Bytes(b)
+                    } else {
+                        Cell::Unreadable(ty)
+                    })
+                };
+            rows.iter()
+                .map(|r| (0..r.len()).map(|i| cell(r, i)).collect())
                 .collect()
         }
 

@@ -118,17 +118,27 @@ pub(crate) async fn reseal<DB: Driver>(
     held: &Held,
 ) -> Result<(), Error> {
     let rows = held.history::<DB>(conn).await?;
-    for (version, expected, stored) in tracking::links(&rows) {
-        let Some(chain) = expected else { break };
-        if stored != chain.as_slice() {
-            let write = Write::Reseal {
-                version,
-                chain: &chain,
-            };
-            held.write::<DB>(conn, write).await?;
-        }
+    for (version, chain) in reseals(&rows) {
+        let write = Write::Reseal {
+            version,
+            chain: &chain,
+        };
+        held.write::<DB>(conn, write).await?;
     }
     Ok(())
+}
+
+/// The rows whose stored chain differs from the one their content and the rows below give,
+/// with that chain (see [`reseal`]).
+pub(crate) fn reseals(rows: &[tracking::Row]) -> Vec<(i64, [u8; 32])> {
+    let mut out = Vec::new();
+    for (version, expected, stored) in tracking::links(rows) {
+        let Some(chain) = expected else { break };
+        if stored != chain.as_slice() {
+            out.push((version, chain));
+        }
+    }
+    out
 }
 
 /// The tracking row of `m`, applied or started.

@@ -6,7 +6,8 @@
 //!   that writes ([`Op`]);
 //! - [`apply`], [`atomic`]: applying pending migrations, one transaction each or all in one;
 //! - [`locate`]: placing a failed statement in its file;
-//! - [`undo`]; [`admin`]: baseline, force, forget; [`inspect`]: status and plan.
+//! - [`undo`]; [`admin`]: baseline, force, forget; [`inspect`]: status and plan;
+//! - [`adopt`]: taking over another tool's history.
 
 use std::time::Duration;
 
@@ -23,6 +24,7 @@ use crate::runner::{Locking, Options};
 use crate::table::{Migration, Migrator, Version};
 
 pub(crate) mod admin;
+pub(crate) mod adopt;
 pub(crate) mod apply;
 pub(crate) mod atomic;
 pub(crate) mod held;
@@ -101,13 +103,15 @@ impl<'m> Chains<'m> {
 
 /// An operation that writes, done under the migration lock.
 #[derive(Clone, Copy, Debug)]
-pub(crate) enum Op {
+pub(crate) enum Op<'a> {
     /// Apply what is pending, up to the target if given.
     Apply(Option<Version>),
     /// Undo what is newer than the target, or everything.
     Undo(Option<Version>),
     /// What a human decides on.
     Admin(admin::Admin),
+    /// Record these migrations as applied by another tool, into an empty tracking table.
+    Adopt(&'a [Version]),
 }
 
 /// Resolves the tracking table, takes the lock, does `op`, and releases the lock on every
@@ -116,7 +120,7 @@ pub(crate) enum Op {
 pub(crate) async fn locked<DB: Driver>(
     cx: Cx<'_>,
     conn: &mut Conn<'_, DB>,
-    op: Op,
+    op: Op<'_>,
 ) -> Result<Report, Error> {
     match op {
         Op::Apply(Some(v))
@@ -126,7 +130,8 @@ pub(crate) async fn locked<DB: Driver>(
         }
         Op::Apply(None)
         | Op::Undo(None)
-        | Op::Admin(admin::Admin::Forget(_) | admin::Admin::ForgetApplied(_)) => {}
+        | Op::Admin(admin::Admin::Forget(_) | admin::Admin::ForgetApplied(_))
+        | Op::Adopt(_) => {}
     }
     let table = cx.table::<DB>()?.resolve::<DB>(conn.get()).await?;
     let strategy = lock::strategy::<DB>(cx, conn.get()).await?;
@@ -156,7 +161,7 @@ async fn under_lock<DB: Driver>(
     table: &Table,
     lease: Option<&lock::lease::Lease>,
     pool: Option<sqlx::Pool<DB>>,
-    op: Op,
+    op: Op<'_>,
 ) -> Result<Report, Error> {
     let restore = match lease {
         Some(_) => String::new(),
@@ -172,6 +177,7 @@ async fn under_lock<DB: Driver>(
             Op::Apply(target) => apply::apply::<DB>(cx, c, &held, target).await,
             Op::Undo(target) => undo::undo::<DB>(cx, c, &held, target).await,
             Op::Admin(op) => admin::admin::<DB>(cx, c, &held, op).await,
+            Op::Adopt(versions) => adopt::record::<DB>(cx, c, &held, versions).await,
         }
     };
     match (lease, pool) {

@@ -300,6 +300,123 @@ pub enum Error {
         /// The description.
         name: String,
     },
+
+    /// `adopt`: the other tool's history table is not in the database.
+    #[error("there is no {who} history table {table} in this database: if {who} was configured with another table name or schema, name that table")]
+    NoHistory {
+        /// Who keeps the history: the tool, or "the home-made runner".
+        who: &'static str,
+        /// The table looked for.
+        table: String,
+    },
+
+    /// `adopt`: the other tool's history table could not be read with the columns that tool
+    /// writes (or, for a home-made runner, the columns given); the database's error is the
+    /// source.
+    #[cfg(feature = "_db")]
+    #[error("cannot read {who}'s history table {table} with `{sql}`; nothing was written: check that the table is {who}'s and that its columns are the ones named")]
+    HistoryQuery {
+        /// Who keeps the history.
+        who: &'static str,
+        /// The table.
+        table: String,
+        /// The query sent.
+        sql: String,
+        /// The database's error.
+        #[source]
+        source: sqlx::Error,
+    },
+
+    /// `adopt`: a value in the other tool's history table is not what that tool writes there.
+    #[error("{who}'s history table {table} has the row `{row}`, whose {column} is not {expected} as {who} writes it; nothing was written: check that the table and the columns named are {who}'s")]
+    UnreadableHistory {
+        /// Who keeps the history.
+        who: &'static str,
+        /// The table.
+        table: String,
+        /// The row, as the mapping shows it.
+        row: String,
+        /// The column.
+        column: String,
+        /// What the tool writes there.
+        expected: &'static str,
+    },
+
+    /// `adopt`: a migration's file is not the script the other tool applied.
+    #[error("migration {version} ({file}) is not the script {who} applied: {who} recorded {algorithm} {recorded}, the file gives {computed}; nothing was written. Restore the file as it was applied (from version control) and adopt again; put the change in a new migration")]
+    AdoptChecksumMismatch {
+        /// Who keeps the history.
+        who: &'static str,
+        /// The migration.
+        version: Version,
+        /// Its up script.
+        file: String,
+        /// The checksum's algorithm, as the other tool computes it.
+        algorithm: &'static str,
+        /// What the other tool recorded.
+        recorded: String,
+        /// What the file gives.
+        computed: String,
+    },
+
+    /// `adopt`: the other tool applied a migration this set does not have.
+    #[error("{}", text::adopt_unknown(who, version, row, &Vocabulary::LIBRARY))]
+    AdoptUnknown {
+        /// Who keeps the history.
+        who: &'static str,
+        /// The version as the other tool recorded it.
+        version: String,
+        /// Its row, as the mapping shows it.
+        row: String,
+    },
+
+    /// `adopt`: the other tool recorded a migration as failed or dirty.
+    #[error("{}", text::adopt_dirty(who, version, file.as_deref(), row, &Vocabulary::LIBRARY))]
+    AdoptDirty {
+        /// Who keeps the history.
+        who: &'static str,
+        /// The version as the other tool recorded it.
+        version: String,
+        /// Its up script, when the set has it.
+        file: Option<String>,
+        /// Its row, as the mapping shows it.
+        row: String,
+    },
+
+    /// `adopt`: the other tool has not applied a migration older than one it applied.
+    #[error("{}", text::adopt_order(who, (*version, file), *newest, true, &Vocabulary::LIBRARY))]
+    AdoptGap {
+        /// Who keeps the history.
+        who: &'static str,
+        /// The migration not applied.
+        version: Version,
+        /// Its up script.
+        file: String,
+        /// The newest migration applied.
+        newest: Version,
+    },
+
+    /// `adopt`: the other tool applied a migration after a newer one.
+    #[error("{}", text::adopt_order(who, (*version, file), *after, false, &Vocabulary::LIBRARY))]
+    AdoptOutOfOrder {
+        /// Who keeps the history.
+        who: &'static str,
+        /// The migration applied late.
+        version: Version,
+        /// Its up script.
+        file: String,
+        /// The newer migration applied before it.
+        after: Version,
+    },
+
+    /// `adopt` on a database whose tracking table already records migrations.
+    #[error("{}", text::already_tracked(table, *rows, &Vocabulary::LIBRARY))]
+    AlreadyTracked {
+        /// The tracking table.
+        table: String,
+        /// How many rows it has.
+        rows: usize,
+    },
 }
 
 #[cfg(feature = "_db")]
@@ -403,6 +520,28 @@ impl Error {
                 lease,
             } => text::lease_lost(holder, table, *lease, words),
             Error::NotEmpty { table, rows } => text::not_empty(table, *rows, words),
+            Error::AdoptUnknown { who, version, row } => {
+                text::adopt_unknown(who, version, row, words)
+            }
+            Error::AdoptDirty {
+                who,
+                version,
+                file,
+                row,
+            } => text::adopt_dirty(who, version, file.as_deref(), row, words),
+            Error::AdoptGap {
+                who,
+                version,
+                file,
+                newest,
+            } => text::adopt_order(who, (*version, file), *newest, true, words),
+            Error::AdoptOutOfOrder {
+                who,
+                version,
+                file,
+                after,
+            } => text::adopt_order(who, (*version, file), *after, false, words),
+            Error::AlreadyTracked { table, rows } => text::already_tracked(table, *rows, words),
             other => other.to_string(),
         }
     }

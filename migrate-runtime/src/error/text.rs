@@ -25,6 +25,14 @@ pub struct Vocabulary {
     pub run: &'static str,
     /// Make the lease last longer.
     pub lease: &'static str,
+    /// `adopt`: leave out applied migrations the set does not have.
+    pub accept_unknown: &'static str,
+    /// `adopt`: leave pending the migrations the other tool skipped.
+    pub accept_gaps: &'static str,
+    /// `adopt`: leave pending a migration the other tool recorded as failed or dirty.
+    pub accept_dirty: &'static str,
+    /// `adopt`: accept a history applied in another order than the versions'.
+    pub accept_out_of_order: &'static str,
 }
 
 impl Vocabulary {
@@ -38,6 +46,10 @@ impl Vocabulary {
         lock_timeout: "`Runner::lock_timeout`",
         run: "`Runner::run`",
         lease: "`Runner::lease`",
+        accept_unknown: "`Source::accept_unknown(true)`",
+        accept_gaps: "`Source::accept_gaps(true)`",
+        accept_dirty: "`Source::accept_dirty(true)`",
+        accept_out_of_order: "`Source::accept_out_of_order(true)`",
     };
 
     /// `template` (one of this vocabulary's words) for `version`.
@@ -243,5 +255,59 @@ pub(crate) fn lease_lost(holder: &str, table: &str, lease: Duration, words: &Voc
     format!(
         "the migration lease in {table} was lost by this runner ({holder}): it was not renewed within {lease:?} (the process was paused or cut off from the database) and another runner took it over, or it was released by hand; this runner stopped before committing anything more, and what it committed is recorded. Run again to see the state; if a single pause can outlast the lease, raise {}",
         words.lease
+    )
+}
+
+/// `adopt`: the other tool applied a migration the set does not have.
+pub(crate) fn adopt_unknown(who: &str, version: &str, row: &str, words: &Vocabulary) -> String {
+    format!(
+        "{who}'s history has migration {version} applied (`{row}`), which no file of this set has: it was deleted, or this checkout lacks it; nothing was written. Add the file and adopt again, or adopt without it with {} (it is not recorded)",
+        words.accept_unknown
+    )
+}
+
+/// `adopt`: the other tool recorded a migration as failed or dirty.
+pub(crate) fn adopt_dirty(
+    who: &str,
+    version: &str,
+    file: Option<&str>,
+    row: &str,
+    words: &Vocabulary,
+) -> String {
+    let file = file.map(|f| format!(" ({f})")).unwrap_or_default();
+    format!(
+        "{who} recorded migration {version}{file} as failed or dirty (`{row}`): part of it may be applied; nothing was written. Repair the database by hand, then adopt with {}: everything else {who} applied is recorded and {version} stays pending, so `up` runs it again; if you finished it by hand instead, record it after adopting with {}",
+        words.accept_dirty,
+        words.say(words.force, version)
+    )
+}
+
+/// `adopt`: the other tool's history is not in version order: `version` was not applied
+/// although the newer `other` was (a gap), or was applied after it (out of order).
+pub(crate) fn adopt_order(
+    who: &str,
+    (version, file): (Version, &str),
+    other: Version,
+    gap: bool,
+    words: &Vocabulary,
+) -> String {
+    if gap {
+        format!(
+            "{who} has not applied migration {version} ({file}), but it applied the newer {other}; nothing was written. Apply {version} with {who} first, or adopt with {}: {version} then stays pending, and applying it needs {}",
+            words.accept_gaps, words.allow_out_of_order
+        )
+    } else {
+        format!(
+            "{who} applied migration {version} ({file}) after the newer {other}: the database got them in another order than their versions', and may differ from what these files give in order; nothing was written. Check the schema, then adopt with {}",
+            words.accept_out_of_order
+        )
+    }
+}
+
+/// `adopt` on a database that migrate already tracks.
+pub(crate) fn already_tracked(table: &str, rows: usize, words: &Vocabulary) -> String {
+    format!(
+        "adopt records another tool's history in an empty tracking table, but {table} already records {rows} migration(s); nothing was written: this database is migrated by migrate already, use {}",
+        words.run
     )
 }
