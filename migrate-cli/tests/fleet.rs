@@ -620,4 +620,24 @@ fn usage_errors() {
     w.migrate(&["fleet", "--sqlite", "nothing/*.db", "status"])
         .code(ERROR)
         .err("nothing");
+    // a server that refuses connections is reported at once, on every tenant of it
+    let down = format!(
+        "postgres://postgres:s3cret@127.0.0.1:{}/app",
+        support::free_port()
+    );
+    let status = fleet(
+        &w,
+        &down,
+        &["--schemas", "acme,globex", "status", "--format", "json"],
+    );
+    let json = status.code(ERROR).no_out("s3cret").json();
+    assert_eq!(tally(&json, "state").get("unreachable"), Some(&2), "{json}");
+    let error = by_tenant(&json, "error")["acme"].to_string();
+    assert!(
+        error.contains("could not be read") && error.contains("127.0.0.1"),
+        "{error}"
+    );
+    fleet(&w, &down, &["--schemas", "tenant_%", "up"])
+        .code(ERROR)
+        .no_err("s3cret");
 }

@@ -4,7 +4,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sqlx::postgres::{PgPool, PgPoolOptions, Postgres};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, Postgres};
+use sqlx::Connection as _;
 use sqlx::{AssertSqlSafe, Row as _};
 
 use super::run::bounded;
@@ -35,13 +36,17 @@ pub(crate) async fn like(server: &str, pattern: &str) -> Result<Vec<Target>, Err
         .collect()
 }
 
-/// A pool on `server` of at most `size` connections.
+/// A pool on `server` of at most `size` connections, opened after one connection made outside
+/// it: a server that refuses connections says so at once (a pool retries until its acquire
+/// timeout).
 pub(crate) async fn pool(server: &str, size: usize) -> Result<PgPool, Error> {
     let size = u32::try_from(size).unwrap_or(u32::MAX).max(1);
+    let options: PgConnectOptions = server.parse()?;
+    let first = PgConnection::connect_with(&options).await?;
+    let _ = first.close().await;
     Ok(PgPoolOptions::new()
         .max_connections(size)
-        .connect(server)
-        .await?)
+        .connect_lazy_with(options))
 }
 
 /// The newest tracking row of every schema of `schemas` on `pool`'s server, whose tracking
