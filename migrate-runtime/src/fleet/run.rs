@@ -68,8 +68,13 @@ pub(super) async fn bounded<'a, T>(
     outputs
 }
 
-/// What the newest row says of a tenant against `migrator`.
-fn summarise(migrator: &Migrator, newest: &Newest) -> (Option<Version>, TenantState) {
+/// What the newest row says of a tenant against `migrator`, whose chain at each migration is
+/// `chains` (computed once for the whole fleet).
+fn summarise(
+    migrator: &Migrator,
+    chains: &[[u8; 32]],
+    newest: &Newest,
+) -> (Option<Version>, TenantState) {
     let all = migrator.migrations().len();
     match newest {
         Newest::NoTable => (None, TenantState::Untracked),
@@ -85,17 +90,13 @@ fn summarise(migrator: &Migrator, newest: &Newest) -> (Option<Version>, TenantSt
             if !success {
                 return (Some(version), TenantState::Dirty { version });
             }
-            if migrator
-                .chain_of(version)
-                .is_none_or(|c| chain.as_slice() != c)
-            {
+            let Some(index) = migrator.index(version) else {
+                return (Some(version), TenantState::Diverged);
+            };
+            if chains.get(index).is_none_or(|c| chain.as_slice() != c) {
                 return (Some(version), TenantState::Diverged);
             }
-            let pending = migrator
-                .migrations()
-                .iter()
-                .filter(|m| m.version() > version)
-                .count();
+            let pending = all - index - 1;
             let state = if pending == 0 {
                 TenantState::AtHead
             } else {
@@ -226,12 +227,13 @@ async fn read(fleet: &Fleet<'_>, targets: &[Target], pools: &Pools) -> Vec<Tenan
     for (k, found) in read.into_iter().enumerate() {
         newest[others[k]] = found;
     }
+    let chains: Vec<[u8; 32]> = migrator.chains().collect();
     targets
         .iter()
         .zip(newest)
         .map(|(target, found)| {
             let (newest, state) = match found {
-                Some(Ok(n)) => summarise(migrator, &n),
+                Some(Ok(n)) => summarise(migrator, &chains, &n),
                 Some(Err(e)) => (None, TenantState::Unreachable(e)),
                 None => (None, TenantState::Untracked),
             };
