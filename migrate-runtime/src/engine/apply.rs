@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::held::Held;
 use super::validate::{self, Plan};
-use super::{atomic, locate, millis, restore_after_failure, statements, Chains, Cx, Op};
+use super::{atomic, locate, lock, millis, restore_after_failure, statements, Chains, Cx, Op};
 use crate::driver::tracking::{self, Write};
 use crate::driver::{Conn, Driver};
 use crate::error::Error;
@@ -20,8 +20,11 @@ pub(crate) async fn run<DB: Driver>(
     target: Option<Version>,
 ) -> Result<Report, Error> {
     let table = cx.table::<DB>()?;
-    let newest = tracking::newest::<DB>(conn.get(), &table).await?;
-    if validate::up_to_date(cx.migrator, &newest, target) {
+    let settled = lock::Settled {
+        migrator: cx.migrator,
+        target,
+    };
+    if settled.done::<DB>(conn.get(), &table).await? {
         return Ok(Report::default());
     }
     super::locked(cx, conn, Op::Apply(target)).await
