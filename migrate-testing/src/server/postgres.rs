@@ -16,7 +16,7 @@ use sqlx::postgres::{PgConnectOptions, Postgres};
 use super::{
     as_user, chown, describe, free_port, io, is_root, read_log, shell_quote, temp_dir, Watchdog,
 };
-use crate::fresh::{self, TempDatabase};
+use crate::fresh::{Server, TempDatabase};
 use crate::Error;
 
 /// The programs the cluster needs, all from one directory.
@@ -191,7 +191,16 @@ impl TempPostgres {
 
     /// Creates a database with a unique name; see [`TempDatabase`].
     pub async fn fresh(&self) -> Result<TempDatabase<Postgres>, Error> {
-        fresh::create_on::<Postgres>(self.options("postgres"), &self.url("postgres")).await
+        self.server().fresh().await
+    }
+
+    /// Where tests create databases: the `postgres` database as the superuser.
+    pub(crate) fn server(&self) -> Server<Postgres> {
+        Server {
+            admin: self.options("postgres"),
+            url: self.url("postgres"),
+            private: true,
+        }
     }
 
     /// Stops the server and deletes the directory, reporting what failed (dropping the
