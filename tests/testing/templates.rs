@@ -4,7 +4,7 @@
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use migrate::sqlx::{self, PgPool, Postgres, Sqlite};
+use migrate::sqlx::{self, Connection as _, PgConnection, PgPool, Postgres, Sqlite};
 use migrate::testing::{self, TempDatabase};
 use migrate::{State, Version};
 
@@ -97,6 +97,37 @@ async fn a_postgres_template_is_built_once_and_cloned_per_test() {
         db.remove().await.unwrap();
     }
     third.remove().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_session_left_on_the_template_does_not_stop_a_clone() {
+    let set = unique_set("session-left", 2);
+    let migrator = set.migrator();
+    let Some(db) = servers::available(testing::fresh_postgres_migrated(&migrator).await) else {
+        return;
+    };
+    let template = db.template().unwrap().to_owned();
+    let pool = db.pool().await.unwrap();
+    // someone opened the template for a look, and has a session on it
+    let sql = format!("ALTER DATABASE \"{template}\" WITH ALLOW_CONNECTIONS true");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .execute(&pool)
+        .await
+        .unwrap();
+    let mut look = PgConnection::connect_with(&db.options().clone().database(&template))
+        .await
+        .unwrap();
+    sqlx::query("SELECT 1").execute(&mut look).await.unwrap();
+    // PostgreSQL refuses to copy a database with sessions; the clone ends them and goes on
+    let clone = testing::fresh_postgres_migrated(&migrator).await.unwrap();
+    assert_eq!(clone.template(), Some(template.as_str()));
+    assert!(
+        sqlx::query("SELECT 1").execute(&mut look).await.is_err(),
+        "the session is ended"
+    );
+    pool.close().await;
+    clone.remove().await.unwrap();
+    db.remove().await.unwrap();
 }
 
 #[tokio::test]

@@ -174,12 +174,17 @@ pub(crate) fn find_program(names: &[&str]) -> Option<PathBuf> {
 
 /// A new directory under the system's temporary directory.
 pub(crate) fn temp_dir(prefix: &str) -> Result<PathBuf, Error> {
+    temp_dir_in(&std::env::temp_dir(), prefix)
+}
+
+/// A new directory under `parent`.
+pub(crate) fn temp_dir_in(parent: &Path, prefix: &str) -> Result<PathBuf, Error> {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("{prefix}-{}-{n}-{nanos}", std::process::id()));
+    let dir = parent.join(format!("{prefix}-{}-{n}-{nanos}", std::process::id()));
     std::fs::create_dir(&dir).map_err(|e| io("create", &dir, e))?;
     Ok(dir)
 }
