@@ -18,9 +18,8 @@
 use std::io::Write as _;
 use std::time::Instant;
 
-use migrate_runtime::{Migrator, Version};
-
-use sqlx::pool::PoolOptions;
+use migrate_runtime::{Connect, Locking, Migrator, Version};
+use sqlx::Connection as _;
 
 use crate::fresh::{Opts, TempDatabase, TestDriver};
 use crate::Error;
@@ -40,38 +39,53 @@ pub(crate) mod sqlite;
 const ATTEMPTS: usize = 3;
 
 /// Where the templates of one database live, and what differs per database.
+///
+/// One session serves a test's whole visit: the clone, and when there is no template the
+/// lock, the build and the clone after it — a connection to the server costs as much as a
+/// clone of a small template, so a test opens one, as `#[sqlx::test]` does.
 pub(crate) trait Store {
     /// The database.
     type DB: TestDriver;
-    /// The set's lock, held.
-    type Lock;
+    /// A connection to the server (PostgreSQL, MySQL), or the lock file when it is held
+    /// (SQLite).
+    type Session;
 
     /// Where the templates are, for messages.
     fn place(&self) -> String;
 
+    /// Opens a session.
+    async fn session(&self) -> Result<Self::Session, Error>;
+
+    /// Closes it; a lock still held goes with it.
+    async fn close(&self, session: Self::Session);
+
     /// A new database cloned from `key`'s template; `None` when it is not there, or not
     /// complete.
-    async fn clone_of(&self, key: &Key) -> Result<Option<TempDatabase<Self::DB>>, Error>;
+    async fn clone_of(
+        &self,
+        session: &mut Self::Session,
+        key: &Key,
+    ) -> Result<Option<TempDatabase<Self::DB>>, Error>;
 
     /// Takes the lock of `key`'s set, waiting for it.
-    async fn lock(&self, key: &Key) -> Result<Self::Lock, Error>;
+    async fn lock(&self, session: &mut Self::Session, key: &Key) -> Result<(), Error>;
 
     /// Releases it.
-    async fn unlock(&self, lock: Self::Lock) -> Result<(), Error>;
+    async fn unlock(&self, session: &mut Self::Session, key: &Key) -> Result<(), Error>;
 
     /// Whether `key`'s template is there and complete.
-    async fn is_complete(&self, lock: &mut Self::Lock, key: &Key) -> Result<bool, Error>;
+    async fn is_complete(&self, session: &mut Self::Session, key: &Key) -> Result<bool, Error>;
 
     /// The names of every template and build of `key`'s set.
-    async fn names(&self, lock: &mut Self::Lock, key: &Key) -> Result<Vec<String>, Error>;
+    async fn names(&self, session: &mut Self::Session, key: &Key) -> Result<Vec<String>, Error>;
 
     /// Drops a template or a build.
-    async fn remove(&self, lock: &mut Self::Lock, name: &str) -> Result<(), Error>;
+    async fn remove(&self, session: &mut Self::Session, name: &str) -> Result<(), Error>;
 
     /// Builds `key`'s template, complete when this returns.
     async fn build(
         &self,
-        lock: &mut Self::Lock,
+        session: &mut Self::Session,
         key: &Key,
         migrator: &Migrator,
     ) -> Result<(), Error>;
@@ -90,14 +104,26 @@ pub(crate) async fn migrated<S: Store>(
         db.migrated(migrator).await?.close().await;
         return Ok(db);
     };
+    let mut session = store.session().await?;
+    let db = clone_or_build(store, &mut session, &key, migrator).await;
+    store.close(session).await;
+    db
+}
+
+async fn clone_or_build<S: Store>(
+    store: &S,
+    session: &mut S::Session,
+    key: &Key,
+    migrator: &Migrator,
+) -> Result<TempDatabase<S::DB>, Error> {
     for _ in 0..ATTEMPTS {
-        if let Some(db) = store.clone_of(&key).await? {
+        if let Some(db) = store.clone_of(session, key).await? {
             return Ok(db);
         }
-        let mut lock = store.lock(&key).await?;
-        let built = ensure(store, &mut lock, &key, migrator).await;
+        store.lock(session, key).await?;
+        let built = ensure(store, session, key, migrator).await;
         // released on every path; a failure to release does not hide the build's
-        let released = store.unlock(lock).await;
+        let released = store.unlock(session, key).await;
         built?;
         released?;
     }
@@ -111,15 +137,15 @@ pub(crate) async fn migrated<S: Store>(
 /// the set's stale templates and what crashed builds left.
 async fn ensure<S: Store>(
     store: &S,
-    lock: &mut S::Lock,
+    session: &mut S::Session,
     key: &Key,
     migrator: &Migrator,
 ) -> Result<(), Error> {
-    if store.is_complete(lock, key).await? {
+    if store.is_complete(session, key).await? {
         return Ok(());
     }
     let name = key.name();
-    for other in store.names(lock, key).await? {
+    for other in store.names(session, key).await? {
         // the key's own name here is a template that is not complete: a crashed build's
         // (MySQL's are built under it)
         let why = if other == name || other.starts_with(BUILDING) {
@@ -129,7 +155,7 @@ async fn ensure<S: Store>(
         } else {
             continue;
         };
-        store.remove(lock, &other).await?;
+        store.remove(session, &other).await?;
         note(&format!(
             "dropped the template {other} ({why}; {})",
             store.place()
@@ -137,7 +163,7 @@ async fn ensure<S: Store>(
     }
     let started = Instant::now();
     store
-        .build(lock, key, migrator)
+        .build(session, key, migrator)
         .await
         .map_err(|source| Error::Template {
             template: name.clone(),
@@ -153,7 +179,9 @@ async fn ensure<S: Store>(
     Ok(())
 }
 
-/// Applies `key`'s migrations to the database of `options` (a new one, being built).
+/// Applies `key`'s migrations to the database of `options` (a new one, being built), on one
+/// connection and without the runtime's lock: the set's lock is held, and the database has a
+/// name no runner looks for.
 #[cfg_attr(
     not(any(feature = "postgres", feature = "mysql", feature = "sqlite")),
     allow(dead_code)
@@ -163,11 +191,11 @@ pub(crate) async fn apply<DB: TestDriver>(
     migrator: &Migrator,
     key: &Key,
     place: &str,
-) -> Result<(), Error> {
-    let pool = PoolOptions::<DB>::new()
-        // the runtime's lock may take a second connection
-        .max_connections(2)
-        .connect_with(options)
+) -> Result<(), Error>
+where
+    for<'c> &'c mut DB::Connection: Connect<'c, Database = DB>,
+{
+    let mut conn = DB::Connection::connect_with(&options)
         .await
         .map_err(|source| Error::Database {
             what: format!(
@@ -176,11 +204,12 @@ pub(crate) async fn apply<DB: TestDriver>(
             ),
             source,
         })?;
+    let runner = migrator.runner().locking(Locking::None);
     let applied = match key.target() {
-        None => migrator.run(&pool).await,
-        Some(version) => migrator.run_to(&pool, version).await,
+        None => runner.run(&mut conn).await,
+        Some(version) => runner.run_to(&mut conn, version).await,
     };
-    pool.close().await;
+    let _ = conn.close().await;
     applied.map(drop).map_err(Error::from)
 }
 

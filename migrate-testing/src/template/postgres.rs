@@ -26,12 +26,6 @@ impl PgStore {
         PgStore { server }
     }
 
-    async fn connect(&self) -> Result<PgConnection, Error> {
-        PgConnection::connect_with(&self.server.admin)
-            .await
-            .map_err(self.failed("could not connect to create a test database".to_owned()))
-    }
-
     fn failed(&self, what: String) -> impl FnOnce(sqlx::Error) -> Error {
         let what = format!("{what} (on {})", self.server.shown());
         move |source| Error::Database { what, source }
@@ -40,29 +34,50 @@ impl PgStore {
 
 impl Store for PgStore {
     type DB = Postgres;
-    type Lock = PgConnection;
+    type Session = PgConnection;
 
     fn place(&self) -> String {
         format!("on {}", self.server.shown())
     }
 
-    async fn clone_of(&self, key: &Key) -> Result<Option<TempDatabase<Postgres>>, Error> {
+    async fn session(&self) -> Result<PgConnection, Error> {
+        PgConnection::connect_with(&self.server.admin)
+            .await
+            .map_err(self.failed("could not connect to create a test database".to_owned()))
+    }
+
+    async fn close(&self, conn: PgConnection) {
+        // ending the session releases a lock it still holds
+        let _ = conn.close().await;
+    }
+
+    async fn clone_of(
+        &self,
+        conn: &mut PgConnection,
+        key: &Key,
+    ) -> Result<Option<TempDatabase<Postgres>>, Error> {
         let template = key.name();
         let name = unique_name();
+        // PostgreSQL 15 copies a database block by block through the WAL by default; a copy
+        // of its files, the only way before 15, is 2-3 times faster (BENCHMARKS.md, "Test
+        // databases"). It checkpoints first: after a build that writes the template's pages
+        // out once.
+        let strategy = match conn.server_version_num() {
+            Some(version) if version >= 150_000 => " STRATEGY FILE_COPY",
+            _ => "",
+        };
         let sql = format!(
-            "CREATE DATABASE {} TEMPLATE {}",
+            "CREATE DATABASE {} TEMPLATE {}{strategy}",
             Postgres::quote(&name),
             Postgres::quote(&template)
         );
-        let mut conn = self.connect().await?;
-        let mut created = exec(&mut conn, &sql).await;
+        let mut created = exec(conn, &sql).await;
         if created.as_ref().is_err_and(|e| code(e) == Some("55006")) {
             // "source database is being accessed by other users": the template takes no new
             // connections, but a session from before that may be there (someone had a look)
-            let _ = terminate(&mut conn, &template).await;
-            created = exec(&mut conn, &sql).await;
+            let _ = terminate(conn, &template).await;
+            created = exec(conn, &sql).await;
         }
-        let _ = conn.close().await;
         match created {
             Ok(()) => Ok(Some(self.server.database(name, Some(template)))),
             // invalid_catalog_name: no template (yet, or any more)
@@ -73,24 +88,26 @@ impl Store for PgStore {
         }
     }
 
-    async fn lock(&self, key: &Key) -> Result<PgConnection, Error> {
-        let mut conn = self.connect().await?;
+    async fn lock(&self, conn: &mut PgConnection, key: &Key) -> Result<(), Error> {
         // Waits on the server, however long the other build takes; a builder that dies ends
         // its session, and so releases the lock.
         sqlx::query("SELECT pg_advisory_lock($1, $2)")
             .bind(LOCK_CLASS)
             .bind(key.lock_id())
-            .execute(&mut conn)
+            .execute(conn)
             .await
             .map_err(self.failed(format!("could not lock the templates {}…", key.lock_name())))?;
-        Ok(conn)
+        Ok(())
     }
 
-    async fn unlock(&self, conn: PgConnection) -> Result<(), Error> {
-        // ending the session releases the lock
-        conn.close()
+    async fn unlock(&self, conn: &mut PgConnection, key: &Key) -> Result<(), Error> {
+        sqlx::query("SELECT pg_advisory_unlock($1, $2)")
+            .bind(LOCK_CLASS)
+            .bind(key.lock_id())
+            .execute(conn)
             .await
-            .map_err(self.failed("could not release the templates' lock".to_owned()))
+            .map_err(self.failed("could not release the templates' lock".to_owned()))?;
+        Ok(())
     }
 
     async fn is_complete(&self, conn: &mut PgConnection, key: &Key) -> Result<bool, Error> {
@@ -144,7 +161,14 @@ impl Store for PgStore {
         exec(conn, &format!("CREATE DATABASE {quoted}"))
             .await
             .map_err(self.failed(format!("could not create the template {building}")))?;
-        let options = self.server.admin.clone().database(&building);
+        // Its commits need not wait for the disk: the rename below, on a session that waits,
+        // makes the whole build durable at once (the WAL is one sequence).
+        let options = self
+            .server
+            .admin
+            .clone()
+            .database(&building)
+            .options([("synchronous_commit", "off")]);
         if let Err(e) = super::apply::<Self::DB>(options, migrator, key, &self.place()).await {
             let _ = self.remove(conn, &building).await;
             return Err(e);

@@ -3,10 +3,10 @@
 //! database is a copy of it in a temporary directory of its own.
 
 use std::fs::{File, OpenOptions, TryLockError};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use sqlx::sqlite::{Sqlite, SqliteConnectOptions};
+use sqlx::sqlite::{Sqlite, SqliteConnectOptions, SqliteSynchronous};
 
 use super::{Key, Store};
 use crate::fresh::{sqlite_in, TempDatabase, SQLITE_FILE};
@@ -56,13 +56,27 @@ impl SqliteStore {
 
 impl Store for SqliteStore {
     type DB = Sqlite;
-    type Lock = File;
+    /// The set's lock file, while it is held.
+    type Session = Option<File>;
 
     fn place(&self) -> String {
         format!("in {}", self.dir.display())
     }
 
-    async fn clone_of(&self, key: &Key) -> Result<Option<TempDatabase<Sqlite>>, Error> {
+    async fn session(&self) -> Result<Option<File>, Error> {
+        Ok(None)
+    }
+
+    async fn close(&self, lock: Option<File>) {
+        // closing the file releases the lock
+        drop(lock);
+    }
+
+    async fn clone_of(
+        &self,
+        _: &mut Option<File>,
+        key: &Key,
+    ) -> Result<Option<TempDatabase<Sqlite>>, Error> {
         let template = self.file(&key.name());
         let dir = temp_dir("migrate-sqlite")?;
         match std::fs::copy(&template, dir.join(SQLITE_FILE)) {
@@ -77,7 +91,7 @@ impl Store for SqliteStore {
         }
     }
 
-    async fn lock(&self, key: &Key) -> Result<File, Error> {
+    async fn lock(&self, held: &mut Option<File>, key: &Key) -> Result<(), Error> {
         let path = self.dir.join(format!("{}.lock", key.lock_name()));
         let file = OpenOptions::new()
             .write(true)
@@ -89,25 +103,28 @@ impl Store for SqliteStore {
         // of a process that dies
         loop {
             match file.try_lock() {
-                Ok(()) => return Ok(file),
+                Ok(()) => {
+                    *held = Some(file);
+                    return Ok(());
+                }
                 Err(TryLockError::WouldBlock) => tokio::time::sleep(POLL).await,
                 Err(TryLockError::Error(e)) => return Err(io("lock", &path, e)),
             }
         }
     }
 
-    async fn unlock(&self, file: File) -> Result<(), Error> {
+    async fn unlock(&self, held: &mut Option<File>, _: &Key) -> Result<(), Error> {
         // closing the file releases the lock
-        drop(file);
+        drop(held.take());
         Ok(())
     }
 
-    async fn is_complete(&self, _: &mut File, key: &Key) -> Result<bool, Error> {
+    async fn is_complete(&self, _: &mut Option<File>, key: &Key) -> Result<bool, Error> {
         // under its final name a template is complete: it is renamed there when it is
         Ok(self.file(&key.name()).is_file())
     }
 
-    async fn names(&self, _: &mut File, key: &Key) -> Result<Vec<String>, Error> {
+    async fn names(&self, _: &mut Option<File>, key: &Key) -> Result<Vec<String>, Error> {
         let entries = std::fs::read_dir(&self.dir).map_err(|e| io("read", &self.dir, e))?;
         let mut names: Vec<String> = entries
             .filter_map(|entry| {
@@ -123,7 +140,7 @@ impl Store for SqliteStore {
         Ok(names)
     }
 
-    async fn remove(&self, _: &mut File, name: &str) -> Result<(), Error> {
+    async fn remove(&self, _: &mut Option<File>, name: &str) -> Result<(), Error> {
         let entries = std::fs::read_dir(&self.dir).map_err(|e| io("read", &self.dir, e))?;
         let prefix = format!("{name}.");
         for entry in entries.flatten() {
@@ -140,21 +157,24 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn build(&self, lock: &mut File, key: &Key, migrator: &Migrator) -> Result<(), Error> {
+    async fn build(
+        &self,
+        lock: &mut Option<File>,
+        key: &Key,
+        migrator: &Migrator,
+    ) -> Result<(), Error> {
         let building = self.file(&key.building());
+        // Its commits need not reach the disk one by one: the file is synced once, before
+        // the rename gives it the name clones look for. Built without the runtime's lock: no
+        // lock file is left beside it.
         let options = SqliteConnectOptions::new()
             .filename(&building)
-            .create_if_missing(true);
-        let applied = super::apply::<Self::DB>(options, migrator, key, &self.place()).await;
-        // the runtime's lock file beside it is no part of the template
-        let mut lock_file = building.clone().into_os_string();
-        lock_file.push("-migrate.lock");
-        let lock_file = PathBuf::from(lock_file);
-        let leftover = match std::fs::remove_file(&lock_file) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io("remove", &lock_file, e)),
-            _ => Ok(()),
-        };
-        if let Err(e) = applied.and(leftover) {
+            .create_if_missing(true)
+            .synchronous(SqliteSynchronous::Off);
+        let built = super::apply::<Self::DB>(options, migrator, key, &self.place())
+            .await
+            .and_then(|()| sync(&building));
+        if let Err(e) = built {
             let _ = self.remove(lock, &key.building()).await;
             return Err(e);
         }
@@ -162,4 +182,11 @@ impl Store for SqliteStore {
         let complete = self.file(&key.name());
         std::fs::rename(&building, &complete).map_err(|e| io("rename", &building, e))
     }
+}
+
+/// Writes `file`'s data to the disk.
+fn sync(file: &Path) -> Result<(), Error> {
+    File::open(file)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| io("sync", file, e))
 }
