@@ -1,6 +1,9 @@
 //! After the test: a database is dropped when the test passed, kept — and named — when it
 //! failed (a panic, an `Err`, a fixture that fails), and kept in any case with
-//! `MIGRATE_TEST_KEEP=1`. Each case runs a test of this binary in a child process.
+//! `MIGRATE_TEST_KEEP=1`. Each case runs a test of this binary in a child process, on a
+//! cluster of the parent's; in a run of their own these tests pass: they fail where
+//! `is_child()` says so, and the fixture `fails_in_child.sql` fails on the parent's cluster
+//! only.
 
 use std::path::Path;
 use std::process::Output;
@@ -32,26 +35,22 @@ async fn file_on_sqlite(pool: &SqlitePool) -> String {
 }
 
 #[migrate::test(migrator = EXAMPLE)]
-#[ignore = "a child process of the cleanup tests"]
 async fn passes_on_postgres(pool: PgPool) {
     name_on_postgres(&pool).await;
 }
 
 #[migrate::test(migrator = EXAMPLE)]
-#[ignore = "a child process of the cleanup tests: fails on purpose"]
 async fn panics_on_postgres(pool: PgPool) {
     name_on_postgres(&pool).await;
     assert!(!is_child(), "failing on purpose");
 }
 
 #[migrate::test(migrator = EXAMPLE)]
-#[ignore = "a child process of the cleanup tests"]
 async fn passes_on_sqlite(pool: SqlitePool) {
     file_on_sqlite(&pool).await;
 }
 
 #[migrate::test(migrator = EXAMPLE)]
-#[ignore = "a child process of the cleanup tests: fails on purpose"]
 async fn returns_err_on_sqlite(pool: SqlitePool) -> Result<(), String> {
     file_on_sqlite(&pool).await;
     if is_child() {
@@ -60,10 +59,13 @@ async fn returns_err_on_sqlite(pool: SqlitePool) -> Result<(), String> {
     Ok(())
 }
 
-#[migrate::test(migrator = EXAMPLE, fixtures("users", "bad"), fixtures_dir = "tests/fixtures/testing")]
-#[ignore = "a child process of the cleanup tests: its fixture fails, on purpose"]
+#[migrate::test(migrator = EXAMPLE, fixtures("users", "fails_in_child"), fixtures_dir = "tests/fixtures/testing")]
 async fn bad_fixture_on_postgres(pool: PgPool) {
-    let _ = pool;
+    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(users, 3);
 }
 
 struct Parent {
@@ -148,11 +150,13 @@ fn a_passing_test_drops_its_database_and_a_failing_one_keeps_it() {
     );
     std::fs::remove_dir_all(Path::new(&file).parent().unwrap()).unwrap();
 
+    let role = "CREATE ROLE migrate_fixture_fails";
+    parent.cluster.execute("postgres", role).unwrap();
     let (output, text) = parent.run("bad_fixture_on_postgres", &[]);
     assert!(!output.status.success(), "{text}");
     assert!(
-        text.contains("testing::cleanup::bad_fixture_on_postgres: tests/fixtures/testing/bad.sql:5:34: this statement of the fixture failed")
-            && text.contains("caused by: error returned from database: INSERT has more expressions than target columns"),
+        text.contains("testing::cleanup::bad_fixture_on_postgres: tests/fixtures/testing/fails_in_child.sql:4:1: this statement of the fixture failed")
+            && text.contains("caused by: error returned from database: invalid input syntax for type integer: \"migrate_fixture_fails\""),
         "{text}"
     );
     let kept = text
