@@ -90,6 +90,11 @@ const WORDS: migrate::Vocabulary = migrate::Vocabulary {
     accept_out_of_order: "`migrate adopt --accept-out-of-order`",
 };
 
+/// A runtime error's message with its advice in this command line's words, and its causes.
+pub fn describe(error: &migrate::Error) -> String {
+    causes(error.describe(&WORDS), std::error::Error::source(error))
+}
+
 /// An error's message followed by its sources' (`: caused by …`), each only once.
 pub fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
     causes(error.to_string(), error.source())

@@ -21,6 +21,8 @@ mod driver;
 #[cfg(feature = "_db")]
 mod engine;
 mod error;
+#[cfg(feature = "_db")]
+pub mod fleet;
 mod load;
 #[cfg(feature = "_db")]
 mod report;

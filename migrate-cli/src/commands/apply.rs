@@ -74,14 +74,20 @@ pub(super) struct Context<'a> {
 
 impl Context<'_> {
     pub(super) fn runner(&self) -> Runner<'_> {
-        let runner = self
-            .migrator
+        self.settings.runner(self.migrator)
+    }
+}
+
+impl Settings {
+    /// `migrator`'s runner with these settings.
+    pub fn runner<'m>(&self, migrator: &'m Migrator) -> Runner<'m> {
+        let runner = migrator
             .runner()
-            .table(self.settings.table.clone())
-            .lock_timeout(self.settings.lock_timeout)
-            .locking(self.settings.locking)
-            .lease(self.settings.lease);
-        match &self.settings.schema {
+            .table(self.table.clone())
+            .lock_timeout(self.lock_timeout)
+            .locking(self.locking)
+            .lease(self.lease);
+        match &self.schema {
             Some(schema) => runner.schema(schema.clone()),
             None => runner,
         }
