@@ -240,10 +240,12 @@ pub use migrate_macros::test;
 /// - **PostgreSQL**: a database built under the set's advisory lock (parallel test
 ///   processes build it once: the others wait, then clone), renamed into place when
 ///   complete, closed to connections and marked as a template; each test is
-///   `CREATE DATABASE … TEMPLATE` of it. Its cost is about that of an empty
-///   `CREATE DATABASE`, whatever the number of migrations.
+///   `CREATE DATABASE … TEMPLATE` of it, a copy of its files (`STRATEGY FILE_COPY`) where the
+///   server's `fsync` is off, as in the private cluster. Its cost follows the template's size,
+///   not the number of migrations.
 /// - **SQLite**: a file built under a file lock and renamed into place, in
-///   `MIGRATE_TEST_TEMPLATE_DIR` (default: `migrate-templates` in the temporary directory);
+///   `MIGRATE_TEST_TEMPLATE_DIR` (default: `migrate-templates-<user>` in the temporary
+///   directory);
 ///   each test copies it.
 /// - **MySQL and MariaDB**, which cannot clone a database: a template database that counts as
 ///   complete when its tracking table's newest row is its last migration, finished; each test

@@ -14,7 +14,7 @@ use crate::server::{io, temp_dir};
 use crate::Error;
 use migrate_runtime::Migrator;
 
-/// The variable naming the directory of the SQLite templates (default: `migrate-templates`
+/// The variable naming the directory of the SQLite templates (default: `migrate-templates-<user>`
 /// in the system's temporary directory).
 pub(crate) const TEMPLATE_DIR_VARIABLE: &str = "MIGRATE_TEST_TEMPLATE_DIR";
 
