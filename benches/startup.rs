@@ -18,44 +18,17 @@
 mod proxy;
 #[path = "../tests/support/servers.rs"]
 mod servers;
+#[path = "support/sets.rs"]
+mod sets;
 
 use proxy::{proxy, Counters, Traffic};
+use sets::{generate, median, ms, stats, Shape};
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use migrate::sqlx::{self, AssertSqlSafe, PgPool, SqlitePool};
-
-/// Migration sets: every migration creates a table, an index and a row; or every migration
-/// alters one of four tables (so SQLite's cost of loading a schema of N tables does not hide
-/// the tools' own cost).
-#[derive(Clone, Copy, Debug)]
-enum Shape {
-    Tables,
-    Alters,
-}
-
-fn generate(dir: &Path, n: usize, shape: Shape) {
-    let _ = std::fs::remove_dir_all(dir);
-    std::fs::create_dir_all(dir).expect("bench directory");
-    for i in 1..=n {
-        let sql = match shape {
-            Shape::Tables => format!(
-                "-- migration {i}: a table, an index and a row\n\
-                 CREATE TABLE t_{i} (\n    id BIGINT PRIMARY KEY,\n    name VARCHAR(100) NOT NULL,\n    created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP\n);\n\
-                 CREATE INDEX t_{i}_name ON t_{i} (name);\n\
-                 INSERT INTO t_{i} (id, name) VALUES ({i}, 'row {i}');\n"
-            ),
-            Shape::Alters if i <= 4 => format!("CREATE TABLE base_{i} (id BIGINT PRIMARY KEY, name VARCHAR(100));\n"),
-            Shape::Alters => format!(
-                "-- migration {i}: one more column\nALTER TABLE base_{} ADD COLUMN c_{i} INTEGER DEFAULT 0;\n",
-                i % 4 + 1
-            ),
-        };
-        std::fs::write(dir.join(format!("{i:06}_m{i}.sql")), sql).expect("bench file");
-    }
-}
 
 /// Times `$body` `$runs` times after a warm-up of 10: (median, p10, p90).
 macro_rules! sample {
@@ -71,16 +44,6 @@ macro_rules! sample {
         }
         stats(samples)
     }};
-}
-
-fn stats(mut samples: Vec<Duration>) -> (Duration, Duration, Duration) {
-    samples.sort();
-    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
-    (at(0.5), at(0.1), at(0.9))
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }
 
 struct Pg {
@@ -160,11 +123,6 @@ fn apply_runs(n: usize) -> usize {
     } else {
         3
     }
-}
-
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times[times.len() / 2]
 }
 
 #[tokio::main(flavor = "current_thread")]

@@ -14,14 +14,17 @@
 //! what a test waits for before its body runs: the database made and migrated, and a pool
 //! connected to it. "First test" is a test that finds no template and builds it (the
 //! templates are dropped before each run of it); "later test" clones it. Medians; sqlx and
-//! the first test take turns, three runs each; later tests twenty runs, taking turns with the
+//! the first test take turns, five runs each; later tests twenty runs, taking turns with the
 //! floor of any database per test: a new, empty database (`CREATE DATABASE`, a new SQLite
-//! file) and a pool connected to it — what sqlx pays before its migrations run.
+//! file) and a pool connected to it — what sqlx pays before its migrations run. A second
+//! table times the PostgreSQL clone alone, in both of PostgreSQL 15's strategies.
 
 #[path = "../tests/support/corpus.rs"]
 mod corpus;
 #[path = "../tests/support/servers.rs"]
 mod servers;
+#[path = "support/sets.rs"]
+mod sets;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -29,8 +32,9 @@ use std::time::{Duration, Instant};
 use migrate::sqlx::{self, AssertSqlSafe, Connection as _, PgConnection, Postgres, Sqlite};
 use migrate::testing::TempDatabase;
 use migrate::{Migrator, Transaction};
+use sets::{generate, median, ms, stats, Shape};
 
-const TURNS: usize = 3;
+const TURNS: usize = 5;
 const LATER: usize = 20;
 
 #[derive(Clone, Copy, PartialEq)]
@@ -210,6 +214,38 @@ impl Bench {
         }
     }
 
+    /// `CREATE DATABASE … TEMPLATE` of the case's template alone, on one open connection:
+    /// PostgreSQL 15's default (`WAL_LOG`) against `FILE_COPY`, taking turns; medians.
+    async fn strategies(&mut self, case: &Case) -> (Duration, Duration) {
+        let test = TempDatabase::<Postgres>::from_template(&case.ours)
+            .await
+            .expect("clone");
+        let template = test.template().expect("a template").to_owned();
+        test.remove().await.expect("remove");
+        let mut admin = self.admin().await;
+        let (mut wal, mut files) = (Vec::new(), Vec::new());
+        for _ in 0..LATER {
+            for (strategy, times) in [("WAL_LOG", &mut wal), ("FILE_COPY", &mut files)] {
+                self.next += 1;
+                let name = format!("strategy_bench_{}", self.next);
+                let sql =
+                    format!("CREATE DATABASE {name} TEMPLATE \"{template}\" STRATEGY {strategy}");
+                let started = Instant::now();
+                sqlx::raw_sql(AssertSqlSafe(sql))
+                    .execute(&mut admin)
+                    .await
+                    .expect("clone");
+                times.push(started.elapsed());
+                sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE {name}")))
+                    .execute(&mut admin)
+                    .await
+                    .expect("drop");
+            }
+        }
+        admin.close().await.expect("close");
+        (median(wal), median(files))
+    }
+
     async fn measure(&mut self, case: &Case, db: Db) -> Row {
         let mut floor_times = Vec::new();
         let mut sqlx_times = Vec::new();
@@ -234,38 +270,9 @@ impl Bench {
             floor: median(floor_times),
             sqlx: median(sqlx_times),
             first: median(first_times),
-            later: spread(later),
+            later: stats(later),
             size: self.template_size(case, db).await,
         }
-    }
-}
-
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times[times.len() / 2]
-}
-
-/// (median, p10, p90)
-fn spread(mut times: Vec<Duration>) -> (Duration, Duration, Duration) {
-    times.sort();
-    let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
-    (at(0.5), at(0.1), at(0.9))
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-/// `n` migrations, each a table, an index and a row (as the start-up bench's "tables").
-fn generate(dir: &Path, n: usize) {
-    std::fs::create_dir_all(dir).expect("set directory");
-    for i in 1..=n {
-        let sql = format!(
-            "CREATE TABLE t_{i} (\n    id BIGINT PRIMARY KEY,\n    name VARCHAR(100) NOT NULL,\n    created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP\n);\n\
-             CREATE INDEX t_{i}_name ON t_{i} (name);\n\
-             INSERT INTO t_{i} (id, name) VALUES ({i}, 'row {i}');\n"
-        );
-        std::fs::write(dir.join(format!("{i:06}_m{i}.sql")), sql).expect("set file");
     }
 }
 
@@ -314,7 +321,7 @@ async fn main() {
         println!("notice: no corpus: the crates.io rows are left out\n");
     }
     let generated = work.join("generated");
-    generate(&generated, 1000);
+    generate(&generated, 1000, Shape::Tables);
     let ours = Migrator::from_dir(&generated).expect("generated set reads");
     let dbs = &[Db::Postgres, Db::Sqlite];
     cases.push(
@@ -335,6 +342,7 @@ async fn main() {
     println!("sqlx and migrate's first test: median of {TURNS} runs each, taking turns; later tests and the floor: median of {LATER} runs each, taking turns (p10–p90)\n");
     println!("| database | set | sqlx: new database + `Migrator::run` | migrate: first test (builds the template) | migrate: later test (clone) | later ÷ sqlx | first ÷ sqlx | floor: new empty database | later − floor | template size |");
     println!("|---|---|---|---|---|---|---|---|---|---|");
+    let mut strategies = Vec::new();
     // the default place of the private cluster (memory when there is room), then the disk
     for dir in [None, Some(std::env::temp_dir())] {
         if let Some(dir) = &dir {
@@ -354,11 +362,25 @@ async fn main() {
         for case in cases.iter().filter(|c| c.on(Db::Postgres)) {
             let row = bench.measure(case, Db::Postgres).await;
             print_row(&database, case, &row);
+            let (wal, files) = bench.strategies(case).await;
+            strategies.push(format!(
+                "| {database} | {} | {:.1} ms | {:.1} ms | {:.1}× |",
+                case.name,
+                ms(wal),
+                ms(files),
+                ms(wal) / ms(files)
+            ));
         }
         if dir.is_some() {
             let row = bench.measure(&cases[cases.len() - 1], Db::Sqlite).await;
             print_row("SQLite (a file on disk)", &cases[cases.len() - 1], &row);
         }
+    }
+    println!("\n# The clone alone: `CREATE DATABASE … TEMPLATE` on an open connection, median of {LATER} each, taking turns\n");
+    println!("| database | set | `STRATEGY WAL_LOG` (PostgreSQL 15's default) | `STRATEGY FILE_COPY` (what migrate uses where fsync is off) | WAL_LOG ÷ FILE_COPY |");
+    println!("|---|---|---|---|---|");
+    for row in strategies {
+        println!("{row}");
     }
     let _ = std::fs::remove_dir_all(&work);
 }
