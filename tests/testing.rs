@@ -25,6 +25,8 @@ mod fixtures;
 #[cfg(feature = "mysql")]
 #[path = "testing/mariadb.rs"]
 mod mariadb;
+#[path = "testing/processes.rs"]
+mod processes;
 #[path = "testing/templates.rs"]
 mod templates;
 
