@@ -2,10 +2,10 @@
 //! ([`TempPostgres`]) and MariaDB ([`TempMariaDb`]).
 //!
 //! Each lives in a temporary directory, listens on 127.0.0.1 on a free port, and is stopped
-//! and deleted on drop. A [`Watchdog`] does the same once the test process is gone, however it
-//! ends (a server kept in a `static` is never dropped; a killed test never unwinds). As root,
-//! servers run as their own OS user, because PostgreSQL refuses root and Galera's state
-//! transfer needs files owned by the server's user.
+//! and deleted on drop. A watchdog process does the same once the test process is gone,
+//! however it ends (a server kept in a `static` is never dropped; a killed test never
+//! unwinds). As root, servers run as their own OS user, because PostgreSQL refuses root and
+//! Galera's state transfer needs files owned by the server's user.
 
 // Each server uses part of what is here; with one database feature, the rest is unused.
 #![cfg_attr(not(all(feature = "postgres", feature = "mysql")), allow(dead_code))]
