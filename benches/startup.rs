@@ -28,12 +28,14 @@ mod postgres;
 mod proxy;
 #[path = "../tests/support/servers.rs"]
 mod servers;
+#[path = "support/sets.rs"]
+mod sets;
 #[path = "startup/sqlite.rs"]
 mod sqlite;
 
-use common::{generate, Shape};
 use migrate::sqlx;
 use postgres::Pg;
+use sets::{generate, Shape};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {

@@ -1,40 +1,12 @@
-//! What every part of the start-up bench shares: generated sets, sampling, floors.
+//! What every part of the start-up bench shares: sampling, floors, and the generated sets
+//! and statistics every bench shares ([`crate::sets`]).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use migrate::sqlx::{self, AssertSqlSafe, SqlitePool};
 
-/// Migration sets: every migration creates a table, an index and a row; or every migration
-/// alters one of four tables (so SQLite's cost of loading a schema of N tables does not hide
-/// the tools' own cost).
-#[derive(Clone, Copy, Debug)]
-pub enum Shape {
-    Tables,
-    Alters,
-}
-
-/// Writes a set of `n` migrations of `shape` into `dir`.
-pub fn generate(dir: &Path, n: usize, shape: Shape) {
-    let _ = std::fs::remove_dir_all(dir);
-    std::fs::create_dir_all(dir).expect("bench directory");
-    for i in 1..=n {
-        let sql = match shape {
-            Shape::Tables => format!(
-                "-- migration {i}: a table, an index and a row\n\
-                 CREATE TABLE t_{i} (\n    id BIGINT PRIMARY KEY,\n    name VARCHAR(100) NOT NULL,\n    created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP\n);\n\
-                 CREATE INDEX t_{i}_name ON t_{i} (name);\n\
-                 INSERT INTO t_{i} (id, name) VALUES ({i}, 'row {i}');\n"
-            ),
-            Shape::Alters if i <= 4 => format!("CREATE TABLE base_{i} (id BIGINT PRIMARY KEY, name VARCHAR(100));\n"),
-            Shape::Alters => format!(
-                "-- migration {i}: one more column\nALTER TABLE base_{} ADD COLUMN c_{i} INTEGER DEFAULT 0;\n",
-                i % 4 + 1
-            ),
-        };
-        std::fs::write(dir.join(format!("{i:06}_m{i}.sql")), sql).expect("bench file");
-    }
-}
+pub use crate::sets::{generate, median, ms, stats, Shape};
 
 /// Times `$body` `$runs` times after a warm-up of 10: (median, p10, p90).
 macro_rules! sample {
@@ -52,22 +24,6 @@ macro_rules! sample {
     }};
 }
 pub(crate) use sample;
-
-/// (median, p10, p90).
-pub fn stats(mut samples: Vec<Duration>) -> (Duration, Duration, Duration) {
-    samples.sort();
-    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
-    (at(0.5), at(0.1), at(0.9))
-}
-
-pub fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times[times.len() / 2]
-}
-
-pub fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
 
 /// Runs of each apply measurement (on fresh databases, the tools in a rotating order, the
 /// median reported); one at N = 5000, where a run takes seconds.
