@@ -88,6 +88,8 @@ const WORDS: migrate::Vocabulary = migrate::Vocabulary {
     accept_gaps: "`migrate adopt --accept-gaps`",
     accept_dirty: "`migrate adopt --accept-dirty`",
     accept_out_of_order: "`migrate adopt --accept-out-of-order`",
+    ddl_lock_timeout: "`--ddl-lock-timeout`",
+    lock_retries: "`--lock-retries`",
 };
 
 /// An error's message followed by its sources' (`: caused by …`), each only once.

@@ -94,6 +94,12 @@ fn run(cli: &Cli, out: &Output) -> Result<u8, Failure> {
         lock_timeout: Duration::from_secs(cli.lock_timeout),
         locking: cli.locking.locking(),
         lease: Duration::from_secs(cli.lease.max(1)),
+        guard: apply::Guard {
+            ddl_lock_timeout: cli.ddl_lock_timeout,
+            statement_timeout: cli.statement_timeout,
+            lock_retries: cli.lock_retries,
+            lock_retry_pause: cli.lock_retry_pause,
+        },
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -69,6 +69,16 @@ pub fn render(duration: Duration) -> String {
     format!("{}{name}", millis / factor)
 }
 
+/// A script's two timeouts packed in one number, as the embedded table holds them: the lock
+/// timeout's milliseconds + 1 in the high 32 bits, the statement timeout's in the low 32 bits,
+/// 0 for none (so `0` stays "no timeout given" while `Some(ZERO)` is "none, whatever the
+/// default"). [`MAX`] keeps each half far below `u32::MAX`.
+pub fn pack(lock_timeout: Option<Duration>, statement_timeout: Option<Duration>) -> u64 {
+    let half =
+        |timeout: Option<Duration>| timeout.map_or(0, |d| millis_of(d.min(MAX)).saturating_add(1));
+    half(lock_timeout) << 32 | half(statement_timeout)
+}
+
 /// Whole milliseconds, saturated.
 pub fn millis_of(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
@@ -105,6 +115,14 @@ mod tests {
             let error = parse(text).err().unwrap_or_default();
             assert!(error.contains(says), "{text:?}: {error}");
         }
+    }
+
+    #[test]
+    fn packing_keeps_none_apart_from_zero() {
+        assert_eq!(pack(None, None), 0);
+        assert_eq!(pack(Some(Duration::ZERO), None), 1 << 32);
+        assert_eq!(pack(None, Some(Duration::from_millis(100))), 101);
+        assert_eq!(pack(Some(MAX), Some(MAX)) >> 32, 86_400_001);
     }
 
     #[test]

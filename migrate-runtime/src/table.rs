@@ -2,9 +2,11 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::time::Duration;
 
 use migrate_core::checksum::to_hex;
 
+pub use crate::repeatable::Repeatable;
 pub use crate::version::Version;
 
 /// How a script runs.
@@ -28,11 +30,21 @@ pub struct Script {
     line: u32,
     file_len: u16,
     transaction: Transaction,
+    guard: u64,
+}
+
+/// A timeout as half of a packed guard holds it (`migrate_core::duration::pack`):
+/// milliseconds + 1, 0 for none.
+const fn unpack_timeout(millis_plus_one: u64) -> Option<Duration> {
+    match millis_plus_one & 0xffff_ffff {
+        0 => None,
+        n => Some(Duration::from_millis(n - 1)),
+    }
 }
 
 impl Script {
     /// A script of an embedded row (see [`Migration::__table`]).
-    const fn embedded(text: &'static str, packed: u64) -> Self {
+    pub(crate) const fn embedded(text: &'static str, packed: u64, guard: u64) -> Self {
         Self {
             text: Cow::Borrowed(text),
             line: (packed >> 32) as u32,
@@ -42,17 +54,36 @@ impl Script {
             } else {
                 Transaction::Wrapped
             },
+            guard,
         }
     }
 
     /// A script read at run time (see `load`).
-    pub(crate) fn owned(text: String, line: u32, file_len: u16, transaction: Transaction) -> Self {
+    pub(crate) fn owned(
+        text: String,
+        (line, file_len): (u32, u16),
+        transaction: Transaction,
+        guard: u64,
+    ) -> Self {
         Self {
             text: Cow::Owned(text),
             line,
             file_len,
             transaction,
+            guard,
         }
+    }
+
+    /// How long each of its statements may wait for a lock (`-- migrate:lock-timeout`), when
+    /// the file says; `Some(ZERO)` turns a runner's default off.
+    pub fn lock_timeout(&self) -> Option<Duration> {
+        unpack_timeout(self.guard >> 32)
+    }
+
+    /// How long each of its statements may run (`-- migrate:statement-timeout`), when the file
+    /// says; `Some(ZERO)` turns a runner's default off.
+    pub fn statement_timeout(&self) -> Option<Duration> {
+        unpack_timeout(self.guard)
     }
 
     /// The SQL, as in the file (a goose or dbmate file's section), without a byte order mark.
@@ -83,6 +114,8 @@ impl fmt::Debug for Script {
             .field("file", &self.file())
             .field("line", &self.line)
             .field("transaction", &self.transaction)
+            .field("lock_timeout", &self.lock_timeout())
+            .field("statement_timeout", &self.statement_timeout())
             .field("sql", &self.sql())
             .finish()
     }
@@ -103,11 +136,11 @@ pub struct Migration {
     name_len: u16,
 }
 
-/// One migration as `embed_migrations!` emits it: `(version, name, up, up_text, down,
-/// down_text, checksum)`. A script's text is its file's path followed by its SQL; `up` and
-/// `down` pack `line << 32 | path length << 1 | no-transaction`; `name` packs the name's
-/// start in the up script's path `<< 16 |` its length; `down_text` is empty when there is no
-/// down script.
+/// One migration as `embed_migrations!` emits it: `(version, name, up, up_text, up_guard,
+/// down, down_text, down_guard, checksum)`. A script's text is its file's path followed by its
+/// SQL; `up` and `down` pack `line << 32 | path length << 1 | no-transaction`; the guards pack
+/// its timeouts (`migrate_core::duration::pack`); `name` packs the name's start in the up script's path
+/// `<< 16 |` its length; `down_text` is empty when there is no down script.
 #[doc(hidden)]
 pub type Row = (
     i64,
@@ -115,14 +148,16 @@ pub type Row = (
     u64,
     &'static str,
     u64,
+    u64,
     &'static str,
+    u64,
     &'static [u8; 32],
 );
 
 impl Migration {
     const PLACEHOLDER: Self = Self {
         version: Version::__checked(0),
-        up: Script::embedded("", 0),
+        up: Script::embedded("", 0, 0),
         down: None,
         checksum: [0; 32],
         name_start: 0,
@@ -137,14 +172,15 @@ impl Migration {
         let mut table = [Self::PLACEHOLDER; N];
         let mut i = 0;
         while i < N {
-            let (version, name, up, up_text, down, down_text, checksum) = rows[i];
+            let (version, name, up, up_text, up_guard, down, down_text, down_guard, checksum) =
+                rows[i];
             let m = Self {
                 version: Version::__checked(version),
-                up: Script::embedded(up_text, up),
+                up: Script::embedded(up_text, up, up_guard),
                 down: if down_text.is_empty() {
                     None
                 } else {
-                    Some(Script::embedded(down_text, down))
+                    Some(Script::embedded(down_text, down, down_guard))
                 },
                 checksum: *checksum,
                 name_start: (name >> 16) as u16,
@@ -274,11 +310,13 @@ impl Amendment {
 pub struct Migrator {
     migrations: Cow<'static, [Migration]>,
     amendments: Cow<'static, [Amendment]>,
+    repeatables: Cow<'static, [Repeatable]>,
     head_chain: [u8; 32],
 }
 
 impl Migrator {
-    /// `head_chain` is the chain over all of `migrations` (32 zero bytes when there is none).
+    /// `head_chain` is the chain over all of `migrations`, then over the repeatable migrations
+    /// (32 zero bytes when there is none).
     #[doc(hidden)]
     pub const fn __embedded(migrations: &'static [Migration], head_chain: [u8; 32]) -> Self {
         Self::__embedded_amended(migrations, head_chain, &[])
@@ -290,9 +328,21 @@ impl Migrator {
         head_chain: [u8; 32],
         amendments: &'static [Amendment],
     ) -> Self {
+        Self::__embedded_with(migrations, head_chain, amendments, &[])
+    }
+
+    /// The table with repeatable migrations, in name order.
+    #[doc(hidden)]
+    pub const fn __embedded_with(
+        migrations: &'static [Migration],
+        head_chain: [u8; 32],
+        amendments: &'static [Amendment],
+        repeatables: &'static [Repeatable],
+    ) -> Self {
         Self {
             migrations: Cow::Borrowed(migrations),
             amendments: Cow::Borrowed(amendments),
+            repeatables: Cow::Borrowed(repeatables),
             head_chain,
         }
     }
@@ -301,13 +351,21 @@ impl Migrator {
     pub(crate) fn owned(
         migrations: Vec<Migration>,
         amendments: Vec<Amendment>,
+        repeatables: Vec<Repeatable>,
         head_chain: [u8; 32],
     ) -> Self {
         Self {
             migrations: Cow::Owned(migrations),
             amendments: Cow::Owned(amendments),
+            repeatables: Cow::Owned(repeatables),
             head_chain,
         }
+    }
+
+    /// The repeatable migrations, in name order: a run applies each one after every
+    /// versioned migration, whenever its checksum differs from the one last applied.
+    pub fn repeatables(&self) -> &[Repeatable] {
+        &self.repeatables
     }
 
     /// The migrations, in version order.
@@ -321,11 +379,20 @@ impl Migrator {
         self.migrations.last()
     }
 
-    /// The hash chain over every migration (32 zero bytes for an empty set): what the
-    /// tracking table's newest row carries when the database applied exactly this set, and
-    /// the `head` of the lock file once every migration is locked.
+    /// The hash chain over every migration, then over every repeatable migration's name and
+    /// checksum in name order (32 zero bytes for an empty set): what the tracking table's
+    /// newest row carries when the database applied exactly this set, and the `head` of the
+    /// lock file once everything is locked.
     pub fn head_chain(&self) -> &[u8; 32] {
         &self.head_chain
+    }
+
+    /// `chain` (the newest versioned migration's) extended with the repeatable migrations'
+    /// current checksums: what the newest row carries once they are all applied.
+    pub(crate) fn sealed(&self, chain: &[u8; 32]) -> [u8; 32] {
+        self.repeatables.iter().fold(*chain, |chain, r| {
+            migrate_core::checksum::chain_repeatable(&chain, r.name(), r.checksum())
+        })
     }
 
     /// The hash chain over the migrations up to and including `version` (see the README),
@@ -334,7 +401,7 @@ impl Migrator {
     #[doc(hidden)]
     pub fn chain_of(&self, version: Version) -> Option<[u8; 32]> {
         let index = self.index(version)?;
-        if index + 1 == self.migrations.len() {
+        if index + 1 == self.migrations.len() && self.repeatables.is_empty() {
             return Some(self.head_chain);
         }
         self.chains().nth(index)

@@ -8,6 +8,7 @@ use migrate::{Connect, MigrationStatus, Migrator, Report, Runner, State, Transac
 use migrate_core::hazard;
 use serde_json::json;
 
+use super::repeatables;
 use crate::cli;
 use crate::database::{Database, Kind};
 use crate::exit::{self, Failure};
@@ -28,6 +29,21 @@ pub struct Settings {
     pub locking: migrate::Locking,
     /// `--lease`.
     pub lease: Duration,
+    /// The timeouts and retries of the migrations' statements.
+    pub guard: Guard,
+}
+
+/// `--ddl-lock-timeout`, `--statement-timeout`, `--lock-retries`, `--lock-retry-pause`.
+#[derive(Clone, Copy, Debug)]
+pub struct Guard {
+    /// `--ddl-lock-timeout`.
+    pub ddl_lock_timeout: Option<Duration>,
+    /// `--statement-timeout`.
+    pub statement_timeout: Option<Duration>,
+    /// `--lock-retries`.
+    pub lock_retries: u32,
+    /// `--lock-retry-pause`.
+    pub lock_retry_pause: Duration,
 }
 
 /// A database command.
@@ -80,7 +96,17 @@ impl Context<'_> {
             .table(self.settings.table.clone())
             .lock_timeout(self.settings.lock_timeout)
             .locking(self.settings.locking)
-            .lease(self.settings.lease);
+            .lease(self.settings.lease)
+            .lock_retries(self.settings.guard.lock_retries)
+            .lock_retry_pause(self.settings.guard.lock_retry_pause);
+        let runner = match self.settings.guard.ddl_lock_timeout {
+            Some(timeout) => runner.ddl_lock_timeout(timeout),
+            None => runner,
+        };
+        let runner = match self.settings.guard.statement_timeout {
+            Some(timeout) => runner.statement_timeout(timeout),
+            None => runner,
+        };
         match &self.settings.schema {
             Some(schema) => runner.schema(schema.clone()),
             None => runner,
@@ -191,11 +217,21 @@ fn state_name(state: &State) -> &'static str {
 
 async fn status(conn: &mut impl Conn, cx: &Context<'_>, args: &cli::Status) -> Result<u8, Failure> {
     let list = cx.runner().status(conn.db()).await?;
+    let repeatable = cx.runner().repeatable_status(conn.db()).await?;
     match args.format {
-        cli::Format::Json => cx.out.line(status_json(cx.migrator, &list)),
-        cli::Format::Table => print_status(cx, &list),
+        cli::Format::Json => {
+            let mut value = status_json(cx.migrator, &list);
+            if !repeatable.is_empty() {
+                value["repeatables"] = repeatables::json(&repeatable);
+            }
+            cx.out.line(value.to_string());
+        }
+        cli::Format::Table => {
+            print_status(cx, &list);
+            repeatables::print_status(cx.out, &repeatable);
+        }
     }
-    let clean = list.iter().all(|s| s.state == State::Applied);
+    let clean = list.iter().all(|s| s.state == State::Applied) && repeatables::clean(&repeatable);
     if args.exit_code && !clean {
         return Ok(exit::NOT_UP_TO_DATE);
     }
@@ -206,7 +242,7 @@ fn millis(duration: Option<Duration>) -> Option<u128> {
     duration.map(|d| d.as_millis())
 }
 
-fn status_json(migrator: &Migrator, list: &[MigrationStatus]) -> String {
+fn status_json(migrator: &Migrator, list: &[MigrationStatus]) -> serde_json::Value {
     let items: Vec<serde_json::Value> = list
         .iter()
         .map(|s| {
@@ -240,7 +276,7 @@ fn status_json(migrator: &Migrator, list: &[MigrationStatus]) -> String {
             item
         })
         .collect();
-    json!({ "migrations": items }).to_string()
+    json!({ "migrations": items })
 }
 
 fn print_status(cx: &Context<'_>, list: &[MigrationStatus]) {
@@ -341,6 +377,15 @@ async fn up(conn: &mut impl Conn, cx: &Context<'_>, args: &cli::Up) -> Result<u8
             None => runner.plan(conn.db()).await?,
         };
         dry_run(cx, &steps);
+        if target.is_none() {
+            let list = runner.repeatable_status(conn.db()).await?;
+            let count = repeatables::dry_run(cx.out, cx.migrator, &list);
+            if count > 0 {
+                cx.out.line(format!(
+                    "-- {count} repeatable migration(s) would be applied after them"
+                ));
+            }
+        }
         return Ok(exit::OK);
     }
     // One run: it decides what to do under the lock (a second `migrate up` waits for the
@@ -359,14 +404,19 @@ async fn up(conn: &mut impl Conn, cx: &Context<'_>, args: &cli::Up) -> Result<u8
     };
     let applied = bar.lock().map_or(0, |mut bar| bar.finish());
     match result {
-        Ok(report) if report.migrations.is_empty() => cx.out.line(format!(
+        Ok(report) if report.is_empty() => cx.out.line(format!(
             "nothing to apply: {} migration(s), all applied{}",
             cx.migrator.migrations().len(),
             args.to.map(|to| format!(" up to {to}")).unwrap_or_default()
         )),
-        Ok(report) => cx
+        Ok(report) if report.repeatables.is_empty() => cx
             .out
             .line(format!("{} migration(s) applied", report.migrations.len())),
+        Ok(report) => cx.out.line(format!(
+            "{} migration(s) and {} repeatable migration(s) applied",
+            report.migrations.len(),
+            report.repeatables.len()
+        )),
         Err(e) => {
             if applied > 0 {
                 cx.out
@@ -398,13 +448,33 @@ impl Bar {
             }
             migrate::Progress::Done(applied) => {
                 self.done += 1;
-                let line = report_line(out, "applied", applied);
-                match &self.progress {
-                    Some(p) => p.println(&line),
-                    None => println!("{line}"),
+                self.println(&report_line(out, "applied", applied));
+            }
+            migrate::Progress::RepeatableStarted { name } => {
+                if let Some(p) = &self.progress {
+                    p.set(self.done, &format!("repeatable {name}"));
                 }
             }
+            migrate::Progress::RepeatableDone(applied) => {
+                self.done += 1;
+                self.println(&format!(
+                    "{} repeatable {} {}",
+                    out.paint("applied", Color::Green),
+                    applied.name,
+                    out.paint(
+                        &format!("({} ms)", applied.duration.as_millis()),
+                        Color::Dim
+                    )
+                ));
+            }
             _ => {}
+        }
+    }
+
+    fn println(&self, line: &str) {
+        match &self.progress {
+            Some(p) => p.println(line),
+            None => println!("{line}"),
         }
     }
 

@@ -7,3 +7,4 @@ pub mod check;
 pub mod init;
 pub mod lock;
 pub mod renumber;
+pub mod repeatables;

@@ -10,6 +10,7 @@ mod text;
 
 #[cfg(feature = "_db")]
 pub use database::DatabaseError;
+pub(crate) use text::Subject;
 pub use text::Vocabulary;
 
 /// What went wrong, and what to do about it.
@@ -33,7 +34,7 @@ pub enum Error {
     /// A statement of a migration failed; the database's error is the source (its message
     /// and SQLSTATE: [`DatabaseError`]).
     #[cfg(feature = "_db")]
-    #[error("{}", text::failed(*version, file, (*line, *column), hint.as_deref(), (*statement, *undo, *cause), &Vocabulary::LIBRARY))]
+    #[error("{}", text::failed(text::Subject::Migration(*version), file, (*line, *column), hint.as_deref(), (*statement, *undo, *cause), &Vocabulary::LIBRARY))]
     Failed {
         /// The migration.
         version: Version,
@@ -53,6 +54,57 @@ pub enum Error {
         /// locked database, a cancelled statement), when the error says so.
         cause: Option<&'static str>,
         /// The database's error.
+        #[source]
+        source: DatabaseError,
+    },
+
+    /// A statement of a repeatable migration failed; the database's error is the source.
+    #[cfg(feature = "_db")]
+    #[error("{}", text::failed(text::Subject::Repeatable(name), file, (*line, *column), hint.as_deref(), (*statement, false, *cause), &Vocabulary::LIBRARY))]
+    RepeatableFailed {
+        /// The repeatable migration's name.
+        name: String,
+        /// Its file.
+        file: String,
+        /// 1-based line in the file, when the database or the splitter places the error.
+        line: Option<u32>,
+        /// 1-based column in the file, when the database places the error.
+        column: Option<u32>,
+        /// The database's hint or a note of ours.
+        hint: Option<String>,
+        /// For a script run statement by statement: statements done, and how many there are.
+        statement: Option<(usize, usize)>,
+        /// What went wrong that is not the script's fault, when the error says so.
+        cause: Option<&'static str>,
+        /// The database's error.
+        #[source]
+        source: DatabaseError,
+    },
+
+    /// A statement could not get a lock it needs within the lock timeout
+    /// (`-- migrate:lock-timeout`, [`crate::Runner::ddl_lock_timeout`]), on its first try and
+    /// on every retry: another transaction held a lock on the table it works on all along.
+    #[cfg(feature = "_db")]
+    #[error("{}", text::lock_not_available(&text::LockWait { version: *version, file, line: *line, statement, timeout: *timeout, attempts: *attempts, waited: *waited, progress: *progress }, &Vocabulary::LIBRARY))]
+    LockNotAvailable {
+        /// The migration; `None` for a repeatable migration (named by its file).
+        version: Option<Version>,
+        /// Its file.
+        file: String,
+        /// The statement's line in the file.
+        line: Option<u32>,
+        /// The statement, abridged: it names the table whose lock it waited for.
+        statement: String,
+        /// The lock timeout each attempt had, when one was set (a `NOWAIT` fails at once).
+        timeout: Option<Duration>,
+        /// How many times it was tried.
+        attempts: u32,
+        /// How long the attempts and the pauses between them took.
+        waited: Duration,
+        /// For a script run statement by statement: statements done, and how many there are.
+        progress: Option<(usize, usize)>,
+        /// The database's error of the last attempt (SQLSTATE 55P03 on PostgreSQL, 1205 on
+        /// MySQL and MariaDB).
         #[source]
         source: DatabaseError,
     },
@@ -122,6 +174,23 @@ pub enum Error {
     Dirty {
         /// The migration.
         version: Version,
+        /// Its file.
+        file: String,
+        /// Statements done.
+        done: usize,
+        /// Statements in the script.
+        total: usize,
+        /// Line of the statement to resume at.
+        line: u32,
+        /// The error recorded when it stopped, if it failed rather than being killed.
+        error: Option<String>,
+    },
+
+    /// A repeatable migration run statement by statement stopped part-way.
+    #[error("{}", text::repeatable_dirty(name, file, (*done, *total, *line), error.as_deref(), &Vocabulary::LIBRARY))]
+    RepeatableDirty {
+        /// The repeatable migration's name.
+        name: String,
         /// Its file.
         file: String,
         /// Statements done.
@@ -423,10 +492,33 @@ pub enum Error {
 impl Error {
     /// A statement-by-statement failure: `done` of `total` statements applied.
     pub(crate) fn with_progress(mut self, done: usize, total: usize) -> Self {
-        if let Error::Failed { statement, .. } = &mut self {
-            *statement = Some((done, total));
+        match &mut self {
+            Error::Failed { statement, .. } | Error::RepeatableFailed { statement, .. } => {
+                *statement = Some((done, total));
+            }
+            Error::LockNotAvailable { progress, .. } => *progress = Some((done, total)),
+            _ => {}
         }
         self
+    }
+
+    /// The migration a failed statement belongs to.
+    pub(crate) fn version(&self) -> Option<Version> {
+        match self {
+            Error::Failed { version, .. } => Some(*version),
+            Error::LockNotAvailable { version, .. } => *version,
+            _ => None,
+        }
+    }
+
+    /// The database's error of a failed statement.
+    pub(crate) fn failed_source(&self) -> Option<&sqlx::Error> {
+        match self {
+            Error::Failed { source, .. }
+            | Error::RepeatableFailed { source, .. }
+            | Error::LockNotAvailable { source, .. } => Some(source.sqlx()),
+            _ => None,
+        }
     }
 
     /// A failure of a down script, with its progress when it ran statement by statement.
@@ -466,13 +558,65 @@ impl Error {
                 cause,
                 ..
             } => text::failed(
-                *version,
+                text::Subject::Migration(*version),
                 file,
                 (*line, *column),
                 hint.as_deref(),
                 (*statement, *undo, *cause),
                 words,
             ),
+            #[cfg(feature = "_db")]
+            Error::RepeatableFailed {
+                name,
+                file,
+                line,
+                column,
+                hint,
+                statement,
+                cause,
+                ..
+            } => text::failed(
+                text::Subject::Repeatable(name),
+                file,
+                (*line, *column),
+                hint.as_deref(),
+                (*statement, false, *cause),
+                words,
+            ),
+            #[cfg(feature = "_db")]
+            Error::LockNotAvailable {
+                version,
+                file,
+                line,
+                statement,
+                timeout,
+                attempts,
+                waited,
+                progress,
+                ..
+            } => text::lock_not_available(
+                &text::LockWait {
+                    version: *version,
+                    file,
+                    line: *line,
+                    statement,
+                    timeout: *timeout,
+                    attempts: *attempts,
+                    waited: *waited,
+                    progress: *progress,
+                },
+                words,
+            ),
+            Error::RepeatableDirty {
+                name,
+                file,
+                done,
+                total,
+                line,
+                error,
+            } => {
+                text::repeatable_dirty(name, file, (*done, *total, *line), error.as_deref(), words)
+            }
             Error::ChecksumMismatch {
                 version,
                 file,

@@ -33,6 +33,10 @@ pub struct Vocabulary {
     pub accept_dirty: &'static str,
     /// `adopt`: accept a history applied in another order than the versions'.
     pub accept_out_of_order: &'static str,
+    /// Let a migration's statements wait longer for their locks.
+    pub ddl_lock_timeout: &'static str,
+    /// Try a migration that could not get its locks more times.
+    pub lock_retries: &'static str,
 }
 
 impl Vocabulary {
@@ -50,6 +54,8 @@ impl Vocabulary {
         accept_gaps: "`Source::accept_gaps(true)`",
         accept_dirty: "`Source::accept_dirty(true)`",
         accept_out_of_order: "`Source::accept_out_of_order(true)`",
+        ddl_lock_timeout: "`Runner::ddl_lock_timeout`",
+        lock_retries: "`Runner::lock_retries`",
     };
 
     /// `template` (one of this vocabulary's words) for `version`.
@@ -58,10 +64,28 @@ impl Vocabulary {
     }
 }
 
+/// What a failed script belongs to, for messages.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Subject<'a> {
+    /// A versioned migration.
+    Migration(Version),
+    /// A repeatable migration, by name.
+    Repeatable(&'a str),
+}
+
+impl std::fmt::Display for Subject<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Subject::Migration(version) => write!(f, "migration {version}"),
+            Subject::Repeatable(name) => write!(f, "repeatable migration `{name}`"),
+        }
+    }
+}
+
 /// A failed statement: where, the database's hint, what was applied and what to do.
 #[cfg(feature = "_db")]
 pub(crate) fn failed(
-    version: Version,
+    subject: Subject<'_>,
     file: &str,
     (line, column): (Option<u32>, Option<u32>),
     hint: Option<&str>,
@@ -69,10 +93,67 @@ pub(crate) fn failed(
     words: &Vocabulary,
 ) -> String {
     format!(
-        "migration {version} failed at {file}{}{}\n  {}",
+        "{subject} failed at {file}{}{}\n  {}",
         position(line, column),
         hint.map(|h| format!("\n  hint: {h}")).unwrap_or_default(),
-        failed_advice(version, statement, undo, cause, words)
+        failed_advice(subject, statement, undo, cause, words)
+    )
+}
+
+/// A statement that waited out its lock timeout on every attempt, as
+/// [`crate::Error::LockNotAvailable`] holds it.
+#[cfg(feature = "_db")]
+pub(crate) struct LockWait<'a> {
+    pub version: Option<Version>,
+    pub file: &'a str,
+    pub line: Option<u32>,
+    pub statement: &'a str,
+    pub timeout: Option<Duration>,
+    pub attempts: u32,
+    pub waited: Duration,
+    pub progress: Option<(usize, usize)>,
+}
+
+/// Retries exhausted on a lock: which statement, the timeout, the attempts, what to do.
+#[cfg(feature = "_db")]
+pub(crate) fn lock_not_available(wait: &LockWait<'_>, words: &Vocabulary) -> String {
+    let subject = match wait.version {
+        Some(version) => format!("migration {version}"),
+        None => "repeatable migration".to_owned(),
+    };
+    let within = match wait.timeout {
+        Some(timeout) => format!(
+            "within its lock timeout of {}",
+            migrate_core::duration::render(timeout)
+        ),
+        None => "at once (NOWAIT)".to_owned(),
+    };
+    let tries = match wait.attempts {
+        1 => "in 1 attempt (no retries)".to_owned(),
+        n => format!(
+            "in {n} attempts ({} retries) over {:.1?}",
+            n - 1,
+            wait.waited
+        ),
+    };
+    let applied = match wait.progress {
+        None => "it was rolled back after each attempt, and nothing of it is applied".to_owned(),
+        Some((0, total)) => {
+            format!("none of its {total} statements is applied; it is recorded as dirty")
+        }
+        Some((done, total)) => format!(
+            "statements 1 to {done} of {total} are applied and recorded (it is dirty); {} continues from statement {}",
+            words.resume,
+            done + 1
+        ),
+    };
+    format!(
+        "{subject} ({}{}) could not get the lock its statement `{}` needs {within}, {tries}: another transaction held a lock on that table all along; {applied}. Run again when the table is less busy (see which session holds the lock in pg_locks or SHOW PROCESSLIST), or raise {} or {}",
+        wait.file,
+        wait.line.map(|l| format!(":{l}")).unwrap_or_default(),
+        wait.statement,
+        words.ddl_lock_timeout,
+        words.lock_retries
     )
 }
 
@@ -89,7 +170,7 @@ fn position(line: Option<u32>, column: Option<u32>) -> String {
 /// After "migration V failed at …": what was applied and what to do.
 #[cfg(feature = "_db")]
 fn failed_advice(
-    version: Version,
+    subject: Subject<'_>,
     statement: Option<(usize, usize)>,
     undo: bool,
     cause: Option<&str>,
@@ -112,10 +193,15 @@ fn failed_advice(
         (true, None) => format!(
             "the down script was rolled back and the migration stays applied: {fix} undo again"
         ),
-        (true, Some((done, total))) => format!(
-            "statements 1 to {done} of the down script's {total} ran outside a transaction and the migration stays recorded as applied: repair the database by hand, then undo again, or {} once it is fully undone",
-            words.say(words.forget_applied, version)
-        ),
+        (true, Some((done, total))) => {
+            let forget = match subject {
+                Subject::Migration(version) => words.say(words.forget_applied, version),
+                Subject::Repeatable(_) => words.say(words.forget_applied, "<version>"),
+            };
+            format!(
+                "statements 1 to {done} of the down script's {total} ran outside a transaction and the migration stays recorded as applied: repair the database by hand, then undo again, or {forget} once it is fully undone"
+            )
+        }
     }
 }
 
@@ -221,6 +307,25 @@ pub(crate) fn dirty(
     format!(
         "migration {version} ({file}) is dirty: {stopped}, before {file}:{line}{why}; {applied}. Repair what statement {} may have left, then {resume} to continue from it, or {force} if you finished it by hand",
         done + 1
+    )
+}
+
+/// A dirty repeatable migration: where it stopped, what is applied, what to do.
+pub(crate) fn repeatable_dirty(
+    name: &str,
+    file: &str,
+    (done, total, line): (usize, usize, u32),
+    error: Option<&str>,
+    words: &Vocabulary,
+) -> String {
+    let why = error.map_or_else(
+        || " (the process stopped mid-way)".to_owned(),
+        |e| format!(" ({e})"),
+    );
+    format!(
+        "repeatable migration `{name}` ({file}) is dirty: it stopped after statement {done} of {total}, before {file}:{line}{why}; statements 1 to {done} are applied. Repair what statement {} may have left, then run again with {}: it continues from that statement, or starts the file over from its first statement if you changed any of the statements already applied",
+        done + 1,
+        words.resume
     )
 }
 
