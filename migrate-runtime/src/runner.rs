@@ -162,6 +162,14 @@ impl Migrator {
         async move { self.runner().status(db).await }
     }
 
+    /// The state of every repeatable migration (see [`Runner::repeatable_status`]).
+    pub fn repeatable_status<'a, 'c, C: Connect<'c>>(
+        &'a self,
+        db: C,
+    ) -> impl Future<Output = Result<Vec<RepeatableStatus>, Error>> + Send + use<'a, 'c, C> {
+        async move { self.runner().repeatable_status(db).await }
+    }
+
     /// What `run` would do, without doing it (see [`Runner::plan`]).
     pub fn plan<'a, 'c, C: Connect<'c>>(
         &'a self,
