@@ -118,11 +118,13 @@ pub enum Command {
     /// newest locked one (`migrate renumber` it first).
     Lock(Lock),
 
-    /// Check the directory and the lock, without a database.
+    /// Check the directory and the lock, without a database; with --lint, squawk's
+    /// PostgreSQL rules too.
     ///
     /// Errors: everything the build refuses. Warnings: empty or comment-only scripts, and
     /// statements that do not belong in a script that runs in a transaction (`CREATE INDEX
-    /// CONCURRENTLY`, `VACUUM`, `ALTER TYPE … ADD VALUE`, `BEGIN`/`COMMIT`/`ROLLBACK`).
+    /// CONCURRENTLY`, `VACUUM`, `ALTER TYPE … ADD VALUE`, `BEGIN`/`COMMIT`/`ROLLBACK`), which
+    /// --lint reports among its findings.
     Check(Check),
 
     /// Show every migration's state in the database: applied, pending, edited, missing, dirty.
@@ -277,9 +279,29 @@ pub struct Lock {
 /// `check`.
 #[derive(Debug, Args)]
 pub struct Check {
-    /// Exit with 5 when there are warnings.
+    /// Exit with 5 when there are warnings (or, with --lint, findings).
     #[arg(long)]
     pub strict: bool,
+
+    /// Also run squawk's PostgreSQL rules over the up scripts and the repeatable migrations,
+    /// each with its real transaction mode, knowing which tables are new in the set; findings
+    /// print as `file:line:column: rule: message` with squawk's advice, and
+    /// `-- migrate:allow <rule>` in a file acknowledges one.
+    #[arg(long)]
+    pub lint: bool,
+
+    /// With --lint: the PostgreSQL version the migrations run on (`16`, `15.4`; default 15).
+    #[arg(long, value_name = "VERSION", requires = "lint")]
+    pub pg_version: Option<String>,
+
+    /// With --lint: lint only the migrations that are not in the lock yet (and the repeatable
+    /// migrations).
+    #[arg(long, requires = "lint")]
+    pub unreleased: bool,
+
+    /// `table` for people, `json` for programs.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
 
     /// How to split the scripts into statements (default: the database URL's kind, else
     /// postgres).

@@ -72,7 +72,11 @@ fn run(cli: &Cli, out: &Output) -> Result<u8, Failure> {
                 .as_deref()
                 .and_then(|url| Kind::of(url).ok())
                 .map(Kind::dialect);
-            return check::run(&source, args, dialect, out);
+            let defaults = check::Defaults {
+                lock_timeout: cli.ddl_lock_timeout.is_some(),
+                statement_timeout: cli.statement_timeout.is_some(),
+            };
+            return check::run(&source, args, dialect, defaults, out);
         }
         Command::Status(args) => Op::Status(args),
         Command::Up(args) => Op::Up(args),
