@@ -42,9 +42,7 @@ pub fn parse(text: &str) -> Result<Duration, String> {
         ));
     }
     let Some(&(_, factor)) = UNITS.iter().find(|(name, _)| *name == unit) else {
-        return Err(format!(
-            "`{text}`: `{unit}` is not a unit; write {EXPECTED}"
-        ));
+        return Err(format!("`{unit}` is not a unit: write {EXPECTED}"));
     };
     let millis = number
         .parse::<u64>()
@@ -104,7 +102,7 @@ mod tests {
     fn bad_durations_say_what_to_write() {
         for (text, says) in [
             ("100", "has no unit: write `100ms` or `100s`"),
-            ("1.5s", "`.5s` is not a unit"),
+            ("1.5s", "`.5s` is not a unit: write a whole number"),
             ("5m", "`m` is not a unit"),
             ("ms", "is not a duration"),
             ("-5s", "is not a duration"),

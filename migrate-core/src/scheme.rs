@@ -157,7 +157,11 @@ pub fn parse_file_name(file_name: &str) -> Result<Name, String> {
         None if stem.starts_with(|c: char| c.is_ascii_digit()) => Err(format!(
             "no description after the version: expected `{stem}_<description>.sql`"
         )),
-        None => Err(format!("does not start with a version; {FORMATS}")),
+        None => Err(format!(
+            "does not start with a version; {FORMATS}; a repeatable migration (re-applied \
+             whenever it changes) is `{REPEATABLE_DIR}/<name>.sql`, or `R__<name>.sql` beside \
+             refinery files"
+        )),
     }
 }
 
