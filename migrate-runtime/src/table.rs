@@ -389,6 +389,7 @@ impl Migrator {
 
     /// `chain` (the newest versioned migration's) extended with the repeatable migrations'
     /// current checksums: what the newest row carries once they are all applied.
+    #[cfg(feature = "_db")]
     pub(crate) fn sealed(&self, chain: &[u8; 32]) -> [u8; 32] {
         self.repeatables.iter().fold(*chain, |chain, r| {
             migrate_core::checksum::chain_repeatable(&chain, r.name(), r.checksum())

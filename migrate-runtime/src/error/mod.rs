@@ -10,6 +10,7 @@ mod text;
 
 #[cfg(feature = "_db")]
 pub use database::DatabaseError;
+#[cfg(feature = "_db")]
 pub(crate) use text::Subject;
 pub use text::Vocabulary;
 

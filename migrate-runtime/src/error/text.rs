@@ -65,6 +65,7 @@ impl Vocabulary {
 }
 
 /// What a failed script belongs to, for messages.
+#[cfg(feature = "_db")]
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Subject<'a> {
     /// A versioned migration.
@@ -73,6 +74,7 @@ pub(crate) enum Subject<'a> {
     Repeatable(&'a str),
 }
 
+#[cfg(feature = "_db")]
 impl std::fmt::Display for Subject<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
