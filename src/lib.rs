@@ -71,6 +71,11 @@ pub use migrate_runtime::{
 pub mod adopt {
     pub use migrate_runtime::adopt::*;
 }
+/// One migration set over many tenants: [`fleet::Fleet`] and its [`fleet::Target`]s.
+#[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
+pub mod fleet {
+    pub use migrate_runtime::fleet::*;
+}
 pub use migrate_runtime::{
     Amendment, Error, Migration, Migrator, NegativeVersion, Repeatable, Script, Timestamp,
     Transaction, Version, Vocabulary,

@@ -13,8 +13,8 @@ mod scenarios;
 use std::sync::Arc;
 use std::time::Duration;
 
-use migrate::sqlx::postgres::{PgConnection, PgPool};
-use migrate::sqlx::{self, AssertSqlSafe, Connection as _};
+use migrate::sqlx::postgres::PgConnection;
+use migrate::sqlx::Connection as _;
 use migrate::{Error, State};
 
 use runtime::{logged, states, v, versions, Db, Dir, Pg};

@@ -93,6 +93,11 @@ const WORDS: migrate::Vocabulary = migrate::Vocabulary {
     lock_retries: "`--lock-retries`",
 };
 
+/// A runtime error's message with its advice in this command line's words, and its causes.
+pub fn describe(error: &migrate::Error) -> String {
+    causes(error.describe(&WORDS), std::error::Error::source(error))
+}
+
 /// An error's message followed by its sources' (`: caused by …`), each only once.
 pub fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
     causes(error.to_string(), error.source())

@@ -22,7 +22,7 @@ use clap::Parser;
 
 use crate::cli::{Cli, Command};
 use crate::commands::apply::{self, Op, Settings};
-use crate::commands::{add, check, init, lock, renumber};
+use crate::commands::{add, check, fleet, init, lock, renumber};
 use crate::database::Kind;
 use crate::exit::Failure;
 use crate::output::Output;
@@ -86,13 +86,23 @@ fn run(cli: &Cli, out: &Output) -> Result<u8, Failure> {
         Command::Force(args) => Op::Force(args.version),
         Command::Forget(args) => Op::Forget(args.version, args.force),
         Command::Adopt(args) => Op::Adopt(args),
+        Command::Fleet(args) => {
+            let settings = settings(cli);
+            let url = cli.database_url.as_deref().filter(|u| !u.is_empty());
+            return runtime()?.block_on(fleet::run(url, &source, &settings, args, out));
+        }
     };
     let Some(url) = cli.database_url.as_deref().filter(|u| !u.is_empty()) else {
         return Err(Failure::usage(
             "no database: pass `--database-url <url>`, or set DATABASE_URL (in the environment or in ./.env)",
         ));
     };
-    let settings = Settings {
+    runtime()?.block_on(apply::run(url, &source, &settings(cli), op, out))
+}
+
+/// The tracking table and lock settings of the command line.
+fn settings(cli: &Cli) -> Settings {
+    Settings {
         table: cli.table.clone(),
         schema: cli.schema.clone(),
         lock_timeout: Duration::from_secs(cli.lock_timeout),
@@ -104,10 +114,13 @@ fn run(cli: &Cli, out: &Output) -> Result<u8, Failure> {
             lock_retries: cli.lock_retries,
             lock_retry_pause: cli.lock_retry_pause,
         },
-    };
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    }
+}
+
+/// The async runtime of a database command: one thread, the work waits on databases.
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Failure::error(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(apply::run(url, &source, &settings, op, out))
+        .map_err(|e| Failure::error(format!("cannot start the async runtime: {e}")))
 }

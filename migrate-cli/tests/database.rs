@@ -378,7 +378,7 @@ fn postgres() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(rows.contains('6'), "{rows}");
 
-    let refused = format!("postgres://postgres@127.0.0.1:{}/cli", free_port());
+    let refused = format!("postgres://postgres@127.0.0.1:{}/cli", support::free_port());
     on(&w, &refused, &["status"])
         .code(ERROR)
         .err("cannot connect to the database");
@@ -428,7 +428,7 @@ fn mariadb() {
     let url = server.url("cli").replacen("mysql://", "mariadb://", 1);
     on(&w, &url, &["status", "--exit-code"]).code(OK);
 
-    let refused = format!("mysql://root@127.0.0.1:{}/cli", free_port());
+    let refused = format!("mysql://root@127.0.0.1:{}/cli", support::free_port());
     on(&w, &refused, &["status"])
         .code(ERROR)
         .err("cannot connect to the database");
@@ -533,14 +533,6 @@ fn sqlite_urls_without_a_file_are_refused() {
     w.migrate_env(&["up"], &[("DATABASE_URL", "sqlite:")])
         .code(2)
         .err("names no file");
-}
-
-/// A port nothing listens on (bound, then released).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// sqlx's own `Migrator` applies the migrations of `w` up to `version` on the SQLite file

@@ -23,6 +23,8 @@ mod driver;
 mod engine;
 mod error;
 #[cfg(feature = "_db")]
+pub mod fleet;
+#[cfg(feature = "_db")]
 mod guard;
 mod load;
 mod repeatable;

@@ -261,7 +261,7 @@ impl<'m> Runner<'m> {
         self.migrator
     }
 
-    fn cx(&self) -> Cx<'_> {
+    pub(crate) fn cx(&self) -> Cx<'_> {
         Cx {
             migrator: self.migrator,
             options: &self.options,

@@ -90,24 +90,30 @@ pub(super) struct Context<'a> {
 
 impl Context<'_> {
     pub(super) fn runner(&self) -> Runner<'_> {
-        let runner = self
-            .migrator
+        self.settings.runner(self.migrator)
+    }
+}
+
+impl Settings {
+    /// `migrator`'s runner with these settings.
+    pub fn runner<'m>(&self, migrator: &'m Migrator) -> Runner<'m> {
+        let runner = migrator
             .runner()
-            .table(self.settings.table.clone())
-            .lock_timeout(self.settings.lock_timeout)
-            .locking(self.settings.locking)
-            .lease(self.settings.lease)
-            .lock_retries(self.settings.guard.lock_retries)
-            .lock_retry_pause(self.settings.guard.lock_retry_pause);
-        let runner = match self.settings.guard.ddl_lock_timeout {
+            .table(self.table.clone())
+            .lock_timeout(self.lock_timeout)
+            .locking(self.locking)
+            .lease(self.lease)
+            .lock_retries(self.guard.lock_retries)
+            .lock_retry_pause(self.guard.lock_retry_pause);
+        let runner = match self.guard.ddl_lock_timeout {
             Some(timeout) => runner.ddl_lock_timeout(timeout),
             None => runner,
         };
-        let runner = match self.settings.guard.statement_timeout {
+        let runner = match self.guard.statement_timeout {
             Some(timeout) => runner.statement_timeout(timeout),
             None => runner,
         };
-        match &self.settings.schema {
+        match &self.schema {
             Some(schema) => runner.schema(schema.clone()),
             None => runner,
         }

@@ -4,6 +4,7 @@ pub mod add;
 pub mod adopt;
 pub mod apply;
 pub mod check;
+pub mod fleet;
 pub mod init;
 pub mod lock;
 pub mod renumber;

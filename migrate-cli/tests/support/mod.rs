@@ -200,3 +200,11 @@ impl Drop for Work {
         let _ = std::fs::remove_dir_all(&self.root);
     }
 }
+
+/// A TCP port on 127.0.0.1 that nothing listens on (free when asked).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"))
+}

@@ -226,6 +226,39 @@ pub enum Error {
         lease: Duration,
     },
 
+    /// A fleet target's URL names no database this crate drives.
+    #[error("{url}: not a database URL migrate knows: write postgres://…, mysql://…, mariadb://… or sqlite:<file>")]
+    UnsupportedUrl {
+        /// The URL, without its password.
+        url: String,
+    },
+
+    /// A schema tenant on a server that is not PostgreSQL (schemas as tenants are
+    /// PostgreSQL's; on MySQL a schema is a database: give it as a database URL).
+    #[error("{url}: schema tenants need a PostgreSQL server; on MySQL/MariaDB give each tenant database as a URL")]
+    SchemaTenantNotPostgres {
+        /// The server's URL, without its password.
+        url: String,
+    },
+
+    /// A fleet target of a database whose feature of `migrate` is off.
+    #[error("{url}: this build of migrate has no driver for it: turn on the `{feature}` feature")]
+    DriverMissing {
+        /// The URL, without its password.
+        url: String,
+        /// The feature that drives it.
+        feature: &'static str,
+    },
+
+    /// A fleet could not read a server's tenants (its error is shown on every tenant of it).
+    #[error("the tenants on {server} could not be read: {cause}")]
+    ServerUnreachable {
+        /// The server, without its password.
+        server: String,
+        /// Why, as the server or the connection said.
+        cause: String,
+    },
+
     /// `undo` needs a down script that the migration does not have.
     #[error(
         "cannot undo migration {version} ({file}): it has no down script; nothing was changed. Undo to a target at or above {version}, or add the down script"
