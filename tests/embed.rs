@@ -79,7 +79,10 @@ fn repeatable_sets_embedded_equal_from_dir() {
     assert_eq!(REFINERY.repeatables().len(), 2);
     // the head covers the repeatable migrations: it is not the newest migration's chain
     let newest = REFINERY.migrations().last().map(|m| m.version());
-    assert_ne!(newest.and_then(|v| REFINERY.chain_of(v)), Some(*REFINERY.head_chain()));
+    assert_ne!(
+        newest.and_then(|v| REFINERY.chain_of(v)),
+        Some(*REFINERY.head_chain())
+    );
 }
 
 #[test]
