@@ -1,7 +1,7 @@
 //! Repeatable migrations and timeouts on every database: the scenarios of
-//! support/guard_scenarios.rs, and the timeouts each database sets. The lock timeout's retries
-//! against a table another session holds, and the fast path over repeatable migrations counted
-//! in the server's log, are in runtime_pg.rs.
+//! support/guard_scenarios.rs and the timeouts each database sets; on PostgreSQL, the lock
+//! timeout's retries against a table a psql session holds, and the fast path over repeatable
+//! migrations counted in the server's log.
 
 #[path = "support/runtime.rs"]
 mod runtime;
@@ -184,10 +184,27 @@ async fn lock_timeout_retries_until_the_table_is_free() {
     dir.migrator().run(&db.pool).await.expect("the table");
     dir.write("2_note.sql", NOTE);
     let set = dir.migrator();
+    // each retry is told to the observer, with its pause
+    let told = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = std::sync::Arc::clone(&told);
     let runner = set
         .runner()
         .lock_retries(8)
-        .lock_retry_pause(Duration::from_millis(200));
+        .lock_retry_pause(Duration::from_millis(200))
+        .on_progress(move |p| {
+            if let migrate::Progress::LockRetry {
+                subject,
+                attempt,
+                timeout,
+                pause,
+                ..
+            } = p
+            {
+                if let Ok(mut told) = seen.lock() {
+                    told.push((subject.to_owned(), attempt, timeout, pause));
+                }
+            }
+        });
     let pool = db.new_pool(1).await;
     let mut holder = hold_table(&db, name, "accounts", 3.0).await;
     let start = std::time::Instant::now();
@@ -199,8 +216,20 @@ async fn lock_timeout_retries_until_the_table_is_free() {
     assert!(attempts >= 2, "{attempts} attempts: {statements:#?}");
     assert_eq!(sent(&statements, "statement: ROLLBACK"), attempts - 1);
     assert!(waited >= Duration::from_secs(2), "{waited:?}");
-    // the figures of the README: attempts and the time until the migration went through
-    eprintln!("lock held 3 s, lock_timeout 100ms: {attempts} attempts, {waited:.2?}");
+    let told = told.lock().map(|t| t.clone()).unwrap_or_default();
+    assert_eq!(told.len(), attempts - 1, "{told:?}");
+    for (i, (subject, attempt, timeout, pause)) in told.iter().enumerate() {
+        assert_eq!((subject.as_str(), *attempt), ("migration 2", i as u32 + 1));
+        assert_eq!(*timeout, Some(Duration::from_millis(100)));
+        // doubling from 200 ms, each jittered between half of it and all of it
+        let full = Duration::from_millis(200) * 2u32.pow(i as u32);
+        assert!(*pause >= full / 2 && *pause <= full, "{i}: {pause:?}");
+    }
+    let paused: Duration = told.iter().map(|t| t.3).sum();
+    // the figures of the note: attempts, pauses and the time until the migration went through
+    eprintln!(
+        "figure: lock held 3 s, lock_timeout 100ms, first pause 200ms: {attempts} attempts, {paused:.2?} of pauses, {waited:.2?} in all"
+    );
     assert!(holder.wait().expect("psql").success());
     assert_eq!(db.count("SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'accounts' AND column_name = 'note'").await, 1);
 }
@@ -227,12 +256,12 @@ async fn lock_timeout_retries_exhausted() {
         .await
         .expect_err("the table stays locked");
     assert!(
-        matches!(&error, migrate::Error::LockNotAvailable { version: Some(v), attempts: 3, timeout: Some(t), line: Some(2), .. } if v.get() == 2 && *t == Duration::from_millis(100)),
+        matches!(&error, migrate::Error::LockNotAvailable { version: Some(v), attempts: 3, timeout: Some(t), line: Some(2), table: Some(table), .. } if v.get() == 2 && *t == Duration::from_millis(100) && table == "accounts"),
         "{error:?}"
     );
     runtime::Says::assert_says(&error, [
         "migration 2 (",
-        "2_note.sql:2) could not get the lock its statement `ALTER TABLE accounts ADD COLUMN note TEXT` needs within its lock timeout of 100ms, in 3 attempts (2 retries) over",
+        "2_note.sql:2) could not get a lock on table accounts for its statement `ALTER TABLE accounts ADD COLUMN note TEXT` within its lock timeout of 100ms, in 3 attempts (2 retries) over",
         "nothing of it is applied",
         "raise `Runner::ddl_lock_timeout` or `Runner::lock_retries`",
     ]);

@@ -6,8 +6,8 @@
 //! rule) and their inverse, [`render`] (with the UTC [`time`] of timestamped names), the
 //! directory [`scan`], [`directive`]s and goose/dbmate [`section`]s, the statement
 //! [`split`]ter, the [`duration`]s of timeout directives, [`checksum`]s, the [`lock`] file and its rules (current, amended), the
-//! whole-set checks in [`set`], and the statements that do not belong in a transactional
-//! script ([`hazard`]).
+//! whole-set checks in [`set`], the statements that do not belong in a transactional
+//! script ([`hazard`]), and the table a statement works on ([`relation`]).
 //!
 //! ```
 //! let dir = std::env::temp_dir().join(format!("migrate-core-doc-{}", std::process::id()));
@@ -33,6 +33,7 @@ pub mod duration;
 pub mod hazard;
 pub mod lock;
 mod parallel;
+pub mod relation;
 pub mod render;
 pub mod scan;
 pub mod scheme;

@@ -220,4 +220,21 @@ pub enum Progress<'a> {
     },
     /// A repeatable migration is applied.
     RepeatableDone(&'a RepeatableApplied),
+    /// A statement could not get a lock within its lock timeout: the migration (or, outside
+    /// a transaction, the statement) is tried again after `pause` (see
+    /// [`crate::Runner::lock_retries`]).
+    LockRetry {
+        /// What waited: `migration 2`, `repeatable migration \`views\``, `the atomic run`.
+        subject: &'a str,
+        /// Its file (empty for an atomic run).
+        file: &'a str,
+        /// The attempt that timed out, from 1.
+        attempt: u32,
+        /// How many retries the run allows.
+        retries: u32,
+        /// The lock timeout of each attempt, when one is set.
+        timeout: Option<std::time::Duration>,
+        /// The pause before the next attempt.
+        pause: std::time::Duration,
+    },
 }

@@ -461,6 +461,33 @@ impl Bar {
                     p.set(self.done, &format!("repeatable {name}"));
                 }
             }
+            migrate::Progress::LockRetry {
+                subject,
+                file,
+                attempt,
+                retries,
+                timeout,
+                pause,
+            } => {
+                let within = timeout.map_or_else(
+                    || "at once".to_owned(),
+                    |t| format!("within {}", migrate_core::duration::render(t)),
+                );
+                let file = if file.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({file})")
+                };
+                let line = format!(
+                    "{subject}{file} could not get a lock {within} (attempt {attempt} of {}): trying again in {:.1?}",
+                    retries + 1,
+                    pause
+                );
+                match &self.progress {
+                    Some(p) => p.above(|| out.warning(&line)),
+                    None => out.warning(&line),
+                }
+            }
             migrate::Progress::RepeatableDone(applied) => {
                 self.done += 1;
                 self.println(&format!(

@@ -15,7 +15,8 @@ use super::statements;
 use super::validate::file_position;
 use crate::driver::{Driver, Guard, GuardSql, Scope, Support};
 use crate::error::Error;
-use crate::runner::Options;
+use crate::report::Progress;
+use crate::runner::{Observer, Options};
 use crate::table::Script;
 
 /// The longest pause between two attempts.
@@ -34,6 +35,8 @@ pub(crate) struct Guards {
     lease: bool,
     /// What the server has, asked at the first script that sets a timeout.
     support: OnceLock<Support>,
+    /// Told of each retry.
+    observer: Option<Observer>,
 }
 
 impl Guards {
@@ -47,6 +50,7 @@ impl Guards {
             pause: options.lock_retry_pause,
             lease,
             support: OnceLock::new(),
+            observer: options.observer.clone(),
         }
     }
 
@@ -105,6 +109,7 @@ impl Guards {
     /// The retries of one script (or of one statement of it) under `guard`.
     pub fn retrier(&self, guard: &Guard) -> Retrier {
         Retrier {
+            observer: self.observer.clone(),
             retries: self.retries,
             pause: self.pause,
             timeout: guard.lock,
@@ -116,6 +121,7 @@ impl Guards {
 
 /// The attempts at one script, or at one statement of a script run statement by statement.
 pub(crate) struct Retrier {
+    observer: Option<Observer>,
     retries: u32,
     pause: Duration,
     timeout: Option<Duration>,
@@ -153,6 +159,16 @@ impl Retrier {
             error = %error,
             "could not get a lock in time; trying again after a pause"
         );
+        if let Some(observer) = &self.observer {
+            (observer.0)(Progress::LockRetry {
+                subject: &subject.to_string(),
+                file,
+                attempt: self.attempts,
+                retries: self.retries,
+                timeout: self.timeout,
+                pause,
+            });
+        }
         tokio::time::sleep(pause).await;
         self.attempts += 1;
         true
@@ -180,11 +196,13 @@ impl Retrier {
             } => (None, line, statement, source),
             other => return other,
         };
+        let statement = statement_at::<DB>(script, line);
         Error::LockNotAvailable {
             version,
             file: script.file().to_owned(),
             line,
-            statement: quoted::<DB>(script, line),
+            table: migrate_core::relation::table(&statement),
+            statement: abridged(&statement),
             timeout: self.timeout,
             attempts: self.attempts,
             waited: self.started.elapsed(),
@@ -195,8 +213,8 @@ impl Retrier {
 }
 
 /// The statement of `script` at file line `line` (the last one starting at or above it), on
-/// one line and abridged.
-fn quoted<DB: Driver>(script: &Script, line: Option<u32>) -> String {
+/// one line.
+fn statement_at<DB: Driver>(script: &Script, line: Option<u32>) -> String {
     let all = statements(script.sql(), DB::DIALECT);
     let at = all
         .iter()
@@ -206,9 +224,13 @@ fn quoted<DB: Driver>(script: &Script, line: Option<u32>) -> String {
     let text: String = at
         .map(|s| s.sql().split_whitespace().collect::<Vec<_>>().join(" "))
         .unwrap_or_default();
-    let text = text.trim_end_matches(';');
-    match text.char_indices().nth(QUOTED) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
+    text.trim_end_matches(';').to_owned()
+}
+
+/// `statement`, cut to [`QUOTED`] characters.
+fn abridged(statement: &str) -> String {
+    match statement.char_indices().nth(QUOTED) {
+        Some((cut, _)) => format!("{}…", &statement[..cut]),
+        None => statement.to_owned(),
     }
 }

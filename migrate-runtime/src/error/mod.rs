@@ -86,7 +86,7 @@ pub enum Error {
     /// (`-- migrate:lock-timeout`, [`crate::Runner::ddl_lock_timeout`]), on its first try and
     /// on every retry: another transaction held a lock on the table it works on all along.
     #[cfg(feature = "_db")]
-    #[error("{}", text::lock_not_available(&text::LockWait { version: *version, file, line: *line, statement, timeout: *timeout, attempts: *attempts, waited: *waited, progress: *progress }, &Vocabulary::LIBRARY))]
+    #[error("{}", text::lock_not_available(&text::LockWait { version: *version, file, line: *line, table: table.as_deref(), statement, timeout: *timeout, attempts: *attempts, waited: *waited, progress: *progress }, &Vocabulary::LIBRARY))]
     LockNotAvailable {
         /// The migration; `None` for a repeatable migration (named by its file).
         version: Option<Version>,
@@ -94,7 +94,10 @@ pub enum Error {
         file: String,
         /// The statement's line in the file.
         line: Option<u32>,
-        /// The statement, abridged: it names the table whose lock it waited for.
+        /// The table the statement works on, as written in it (`ALTER TABLE`, `CREATE INDEX …
+        /// ON`, `LOCK`, …; see `migrate_core::relation`): the one whose lock it waited for.
+        table: Option<String>,
+        /// The statement, abridged.
         statement: String,
         /// The lock timeout each attempt had, when one was set (a `NOWAIT` fails at once).
         timeout: Option<Duration>,
@@ -622,6 +625,7 @@ impl Error {
                 version,
                 file,
                 line,
+                table,
                 statement,
                 timeout,
                 attempts,
@@ -633,6 +637,7 @@ impl Error {
                     version: *version,
                     file,
                     line: *line,
+                    table: table.as_deref(),
                     statement,
                     timeout: *timeout,
                     attempts: *attempts,

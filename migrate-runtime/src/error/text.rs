@@ -109,6 +109,7 @@ pub(crate) struct LockWait<'a> {
     pub version: Option<Version>,
     pub file: &'a str,
     pub line: Option<u32>,
+    pub table: Option<&'a str>,
     pub statement: &'a str,
     pub timeout: Option<Duration>,
     pub attempts: u32,
@@ -132,6 +133,7 @@ pub(crate) fn lock_not_available(wait: &LockWait<'_>, words: &Vocabulary) -> Str
     };
     let tries = match wait.attempts {
         1 => "in 1 attempt (no retries)".to_owned(),
+        2 => format!("in 2 attempts (1 retry) over {:.1?}", wait.waited),
         n => format!(
             "in {n} attempts ({} retries) over {:.1?}",
             n - 1,
@@ -149,11 +151,17 @@ pub(crate) fn lock_not_available(wait: &LockWait<'_>, words: &Vocabulary) -> Str
             done + 1
         ),
     };
+    let lock = match wait.table {
+        Some(table) => format!(
+            "a lock on table {table} for its statement `{}`",
+            wait.statement
+        ),
+        None => format!("the lock its statement `{}` needs", wait.statement),
+    };
     format!(
-        "{subject} ({}{}) could not get the lock its statement `{}` needs {within}, {tries}: another transaction held a lock on that table all along; {applied}. Run again when the table is less busy (see which session holds the lock in pg_locks or SHOW PROCESSLIST), or raise {} or {}",
+        "{subject} ({}{}) could not get {lock} {within}, {tries}: another transaction held a lock on that table all along; {applied}. Run again when the table is less busy (see which session holds the lock in pg_locks or SHOW PROCESSLIST), or raise {} or {}",
         wait.file,
         wait.line.map(|l| format!(":{l}")).unwrap_or_default(),
-        wait.statement,
         words.ddl_lock_timeout,
         words.lock_retries
     )
