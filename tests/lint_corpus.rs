@@ -5,49 +5,14 @@
 
 mod support {
     pub mod corpus;
+    pub mod lint_pins;
 }
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use migrate::testing::lint;
-use support::corpus;
-
-/// Findings per rule over the whole corpus (squawk-linter 2.68.0, its default rules,
-/// PostgreSQL 15; no lock in any set, so only the tables of the same migration count as new).
-const PINNED: &[(&str, usize)] = &[
-    ("adding-field-with-default", 5),
-    ("adding-foreign-key-constraint", 58),
-    ("adding-not-nullable-field", 23),
-    ("adding-required-field", 3),
-    ("adding-serial-primary-key-field", 9),
-    ("ban-char-field", 15),
-    ("ban-drop-column", 43),
-    ("ban-drop-constraint", 40),
-    ("ban-drop-default", 11),
-    ("ban-drop-function", 8),
-    ("ban-drop-not-null", 14),
-    ("ban-drop-table", 32),
-    ("ban-drop-type", 1),
-    ("ban-drop-view", 1),
-    ("changing-column-type", 55),
-    ("constraint-missing-not-valid", 75),
-    ("disallowed-unique-constraint", 10),
-    ("prefer-bigint-over-int", 448),
-    ("prefer-bigint-over-smallint", 11),
-    ("prefer-identity", 93),
-    ("prefer-robust-stmts", 1),
-    ("prefer-text-field", 290),
-    ("prefer-timestamp-tz", 134),
-    ("renaming-column", 11),
-    ("renaming-object", 2),
-    ("renaming-table", 10),
-    ("require-concurrent-index-creation", 160),
-    ("require-concurrent-index-deletion", 27),
-    ("require-lock-timeout", 469),
-    ("require-statement-timeout", 469),
-    ("syntax-error", 32),
-];
+use support::{corpus, lint_pins::PINNED};
 
 #[test]
 fn lint_every_corpus_set() {

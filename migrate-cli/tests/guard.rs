@@ -1,9 +1,17 @@
 //! Repeatable migrations, timeouts and the lint on the command line: `lock` records a changed
 //! repeatable migration, `check` refuses a lock that does not match the files, `check --lint`
-//! prints squawk's findings (text and JSON, exit 5 with `--strict`), and on SQLite `up` and
-//! `status` show the repeatable migrations.
+//! prints squawk's findings (text and JSON, exit 5 with `--strict`) — over every set of the
+//! shared corpus too, with the findings per rule pinned — and on SQLite `up` and `status`
+//! show the repeatable migrations (PostgreSQL and MariaDB: guard_database.rs).
 
+#[path = "../../tests/support/lint_pins.rs"]
+mod lint_pins;
 mod support;
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use support::Work;
 
@@ -187,4 +195,90 @@ fn up_and_status_show_repeatable_migrations() {
         .code(OK)
         .out("0 migration(s) and 1 repeatable migration(s) applied");
     on(&["up"]).code(OK).out("nothing to apply");
+}
+
+/// The corpus beside the repository (`../shared/corpus` from its root, as the workspace's
+/// tests read it), or `MIGRATE_CORPUS`; `None` after a notice when it is missing, except under
+/// `CI=true`, where that fails.
+fn corpus() -> Option<PathBuf> {
+    let root = match std::env::var_os("MIGRATE_CORPUS") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"),
+    };
+    if root.join("sets.json").is_file() {
+        return Some(root);
+    }
+    let what = format!(
+        "no corpus at {} (the real-world migration sets beside the repository; set MIGRATE_CORPUS to point elsewhere)",
+        root.display()
+    );
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{what}: CI=true requires it"
+    );
+    let _ = writeln!(std::io::stderr(), "notice: {what}: skipping this test");
+    None
+}
+
+/// `migrate check --lint --format json` over every set of the corpus: no set makes it fail
+/// or panic, every finding is placed in its file, and the findings per rule are the ones
+/// pinned (the same as `migrate::testing::lint`'s).
+#[test]
+fn check_lint_over_the_corpus() {
+    let Some(root) = corpus() else {
+        return;
+    };
+    let sets_json = root.join("sets.json");
+    let text = std::fs::read_to_string(&sets_json)
+        .unwrap_or_else(|e| panic!("{}: {e}", sets_json.display()));
+    let sets: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", sets_json.display()));
+    let sets = sets.as_array().map(Vec::as_slice).unwrap_or_default();
+    assert!(!sets.is_empty(), "{}: no sets", sets_json.display());
+    let w = Work::new("lint-corpus");
+    let mut per_rule: BTreeMap<String, usize> = BTreeMap::new();
+    let mut timings: Vec<(String, usize, Duration)> = Vec::new();
+    for set in sets {
+        let (Some(name), Some(dir)) = (set["name"].as_str(), set["dir"].as_str()) else {
+            panic!(
+                "{}: a set without a name or a dir: {set}",
+                sets_json.display()
+            );
+        };
+        let source = root.join(dir);
+        let source = source.to_string_lossy();
+        let start = Instant::now();
+        let run = w.migrate(&["--source", &source, "check", "--lint", "--format", "json"]);
+        let took = start.elapsed();
+        let json = run.code(OK).no_err("panicked").json();
+        let findings = json["findings"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        for f in findings {
+            let placed = f["file"]
+                .as_str()
+                .is_some_and(|file| file.starts_with(&*source))
+                && f["line"].as_u64().is_some_and(|l| l >= 1)
+                && f["column"].as_u64().is_some_and(|c| c >= 1)
+                && f["message"].as_str().is_some_and(|m| !m.is_empty());
+            assert!(placed, "{name}: {f}");
+            let rule = f["rule"].as_str().unwrap_or("?").to_owned();
+            *per_rule.entry(rule).or_default() += 1;
+        }
+        let migrations = json["migrations"].as_u64().unwrap_or(0);
+        timings.push((
+            name.to_owned(),
+            usize::try_from(migrations).unwrap_or(0),
+            took,
+        ));
+    }
+    // the figure of the note: the largest set, the binary's whole run
+    if let Some((name, migrations, took)) = timings.iter().max_by_key(|(_, m, _)| *m) {
+        eprintln!(
+            "figure: `migrate check --lint` over {name} ({migrations} migrations): {took:.2?}"
+        );
+    }
+    let got: Vec<(&str, usize)> = per_rule.iter().map(|(r, n)| (r.as_str(), *n)).collect();
+    assert_eq!(got, lint_pins::PINNED, "findings per rule over the corpus");
 }
