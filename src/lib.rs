@@ -62,7 +62,7 @@
 
 #[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
 pub use migrate_runtime::{
-    sqlx, Applied, Connect, DatabaseError, Driver, Locking, MigrationStatus, Progress,
+    sqlx, Applied, Connect, DatabaseError, Driver, LockWait, Locking, MigrationStatus, Progress,
     RepeatableApplied, RepeatableState, RepeatableStatus, Report, Runner, State, Step,
     DEFAULT_TABLE,
 };

@@ -256,7 +256,7 @@ async fn lock_timeout_retries_exhausted() {
         .await
         .expect_err("the table stays locked");
     assert!(
-        matches!(&error, migrate::Error::LockNotAvailable { version: Some(v), attempts: 3, timeout: Some(t), line: Some(2), table: Some(table), .. } if v.get() == 2 && *t == Duration::from_millis(100) && table == "accounts"),
+        matches!(&error, migrate::Error::LockNotAvailable { wait, .. } if wait.version.map(|v| v.get()) == Some(2) && wait.attempts == 3 && wait.timeout == Some(Duration::from_millis(100)) && wait.line == Some(2) && wait.table.as_deref() == Some("accounts")),
         "{error:?}"
     );
     runtime::Says::assert_says(&error, [

@@ -73,8 +73,8 @@ fn run(cli: &Cli, out: &Output) -> Result<u8, Failure> {
                 .and_then(|url| Kind::of(url).ok())
                 .map(Kind::dialect);
             let defaults = check::Defaults {
-                lock_timeout: cli.ddl_lock_timeout.is_some(),
-                statement_timeout: cli.statement_timeout.is_some(),
+                lock_timeout: cli.guard.ddl_lock_timeout.is_some(),
+                statement_timeout: cli.guard.statement_timeout.is_some(),
             };
             return check::run(&source, args, dialect, defaults, out);
         }
@@ -109,10 +109,10 @@ fn settings(cli: &Cli) -> Settings {
         locking: cli.locking.locking(),
         lease: Duration::from_secs(cli.lease.max(1)),
         guard: apply::Guard {
-            ddl_lock_timeout: cli.ddl_lock_timeout,
-            statement_timeout: cli.statement_timeout,
-            lock_retries: cli.lock_retries,
-            lock_retry_pause: cli.lock_retry_pause,
+            ddl_lock_timeout: cli.guard.ddl_lock_timeout,
+            statement_timeout: cli.guard.statement_timeout,
+            lock_retries: cli.guard.lock_retries,
+            lock_retry_pause: cli.guard.lock_retry_pause,
         },
     }
 }

@@ -227,7 +227,7 @@ fn hold_table(cluster: &TempCluster, db: &str, table: &str, seconds: f64) -> std
     let sql = format!(
         "BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep({seconds}); COMMIT;"
     );
-    let child = cluster
+    let mut child = cluster
         .psql(db)
         .args(["-q", "-c", &sql])
         .stdout(std::process::Stdio::null())
@@ -237,22 +237,20 @@ fn hold_table(cluster: &TempCluster, db: &str, table: &str, seconds: f64) -> std
         "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation \
          WHERE c.relname = '{table}' AND l.mode = 'AccessExclusiveLock' AND l.granted"
     );
+    let is_granted = || {
+        let out = cluster.psql(db).args(["-At", "-c", &granted]).output();
+        out.is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "1")
+    };
     let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let out = cluster
-            .psql(db)
-            .args(["-At", "-c", &granted])
-            .output()
-            .unwrap_or_else(|e| panic!("psql: {e}"));
-        if String::from_utf8_lossy(&out.stdout).trim() == "1" {
-            return child;
+    while !is_granted() {
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("psql never got the lock on {table}");
         }
-        assert!(
-            Instant::now() < deadline,
-            "psql never got the lock on {table}"
-        );
         std::thread::sleep(Duration::from_millis(50));
     }
+    child
 }
 
 /// How many retries the run announced on stderr.

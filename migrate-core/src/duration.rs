@@ -62,7 +62,7 @@ pub fn render(duration: Duration) -> String {
     }
     let (name, factor) = [("h", 3_600_000), ("min", 60_000), ("s", 1_000)]
         .into_iter()
-        .find(|(_, factor)| millis % factor == 0)
+        .find(|(_, factor)| millis.is_multiple_of(*factor))
         .unwrap_or(("ms", 1));
     format!("{}{name}", millis / factor)
 }

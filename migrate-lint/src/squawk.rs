@@ -105,7 +105,7 @@ pub(crate) fn lint(script: &Script, settings: &Settings) -> Linted {
     }
     let mut linter = Linter::with_default_rules();
     if let Some(version) = &settings.pg_version {
-        linter.settings.pg_version = version.clone();
+        linter.settings.pg_version = *version;
     }
     // the runtime runs a transactional script in its own transaction, as squawk assumes here
     linter.settings.assume_in_transaction = !script.no_transaction;

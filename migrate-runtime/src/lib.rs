@@ -32,13 +32,14 @@ mod repeatable;
 mod report;
 #[cfg(feature = "_db")]
 mod runner;
+mod script;
 mod table;
 mod version;
 
 #[cfg(feature = "_db")]
 pub use driver::{Connect, Driver};
 #[cfg(feature = "_db")]
-pub use error::DatabaseError;
+pub use error::{DatabaseError, LockWait};
 pub use error::{Error, Vocabulary};
 #[cfg(feature = "_db")]
 pub use report::{

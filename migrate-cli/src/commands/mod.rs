@@ -9,3 +9,5 @@ pub mod init;
 pub mod lock;
 pub mod renumber;
 pub mod repeatables;
+pub mod status;
+pub mod up;

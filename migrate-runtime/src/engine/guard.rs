@@ -14,7 +14,7 @@ use super::lock::jittered;
 use super::statements;
 use super::validate::file_position;
 use crate::driver::{Driver, Guard, GuardSql, Scope, Support};
-use crate::error::Error;
+use crate::error::{Error, LockWait};
 use crate::report::Progress;
 use crate::runner::{Observer, Options};
 use crate::table::Script;
@@ -198,15 +198,17 @@ impl Retrier {
         };
         let statement = statement_at::<DB>(script, line);
         Error::LockNotAvailable {
-            version,
-            file: script.file().to_owned(),
-            line,
-            table: migrate_core::relation::table(&statement),
-            statement: abridged(&statement),
-            timeout: self.timeout,
-            attempts: self.attempts,
-            waited: self.started.elapsed(),
-            progress,
+            wait: Box::new(LockWait {
+                version,
+                file: script.file().to_owned(),
+                line,
+                table: migrate_core::relation::table(&statement),
+                statement: abridged(&statement),
+                timeout: self.timeout,
+                attempts: self.attempts,
+                waited: self.started.elapsed(),
+                progress,
+            }),
             source,
         }
     }

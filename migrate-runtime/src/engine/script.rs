@@ -208,8 +208,8 @@ async fn transaction_once<DB: Driver>(
 }
 
 /// A script run statement by statement, progress recorded after each (with the hash of the
-/// statements done, so a resume can tell they did not change); from statement `resume_from`
-/// + 1 when resuming a dirty one. Its timeouts are set for the session around it (per
+/// statements done, so a resume can tell they did not change); from the statement after
+/// `resume_from` when resuming a dirty one. Its timeouts are set for the session around it (per
 /// statement where the database has that) and reset on every path; a statement that could not
 /// get its lock in time is tried again, alone. How long it took.
 pub(crate) async fn one_by_one<DB: Driver>(

@@ -6,12 +6,17 @@ use crate::version::Version;
 
 #[cfg(feature = "_db")]
 mod database;
+mod describe;
+#[cfg(feature = "_db")]
+mod failed;
 mod text;
 
 #[cfg(feature = "_db")]
 pub use database::DatabaseError;
 #[cfg(feature = "_db")]
-pub(crate) use text::Subject;
+pub use failed::LockWait;
+#[cfg(feature = "_db")]
+pub(crate) use failed::Subject;
 pub use text::Vocabulary;
 
 /// What went wrong, and what to do about it.
@@ -35,7 +40,7 @@ pub enum Error {
     /// A statement of a migration failed; the database's error is the source (its message
     /// and SQLSTATE: [`DatabaseError`]).
     #[cfg(feature = "_db")]
-    #[error("{}", text::failed(text::Subject::Migration(*version), file, (*line, *column), hint.as_deref(), (*statement, *undo, *cause), &Vocabulary::LIBRARY))]
+    #[error("{}", failed::failed(failed::Subject::Migration(*version), file, (*line, *column), hint.as_deref(), (*statement, *undo, *cause), &Vocabulary::LIBRARY))]
     Failed {
         /// The migration.
         version: Version,
@@ -61,7 +66,7 @@ pub enum Error {
 
     /// A statement of a repeatable migration failed; the database's error is the source.
     #[cfg(feature = "_db")]
-    #[error("{}", text::failed(text::Subject::Repeatable(name), file, (*line, *column), hint.as_deref(), (*statement, false, *cause), &Vocabulary::LIBRARY))]
+    #[error("{}", failed::failed(failed::Subject::Repeatable(name), file, (*line, *column), hint.as_deref(), (*statement, false, *cause), &Vocabulary::LIBRARY))]
     RepeatableFailed {
         /// The repeatable migration's name.
         name: String,
@@ -86,27 +91,11 @@ pub enum Error {
     /// (`-- migrate:lock-timeout`, [`crate::Runner::ddl_lock_timeout`]), on its first try and
     /// on every retry: another transaction held a lock on the table it works on all along.
     #[cfg(feature = "_db")]
-    #[error("{}", text::lock_not_available(&text::LockWait { version: *version, file, line: *line, table: table.as_deref(), statement, timeout: *timeout, attempts: *attempts, waited: *waited, progress: *progress }, &Vocabulary::LIBRARY))]
+    #[error("{}", failed::lock_not_available(wait, &Vocabulary::LIBRARY))]
     LockNotAvailable {
-        /// The migration; `None` for a repeatable migration (named by its file).
-        version: Option<Version>,
-        /// Its file.
-        file: String,
-        /// The statement's line in the file.
-        line: Option<u32>,
-        /// The table the statement works on, as written in it (`ALTER TABLE`, `CREATE INDEX …
-        /// ON`, `LOCK`, …; see `migrate_core::relation`): the one whose lock it waited for.
-        table: Option<String>,
-        /// The statement, abridged.
-        statement: String,
-        /// The lock timeout each attempt had, when one was set (a `NOWAIT` fails at once).
-        timeout: Option<Duration>,
-        /// How many times it was tried.
-        attempts: u32,
-        /// How long the attempts and the pauses between them took.
-        waited: Duration,
-        /// For a script run statement by statement: statements done, and how many there are.
-        progress: Option<(usize, usize)>,
+        /// Which statement, which table, the timeout, the attempts (boxed: the error stays
+        /// small on every path that returns it).
+        wait: Box<LockWait>,
         /// The database's error of the last attempt (SQLSTATE 55P03 on PostgreSQL, 1205 on
         /// MySQL and MariaDB).
         #[source]
@@ -533,7 +522,7 @@ impl Error {
             Error::Failed { statement, .. } | Error::RepeatableFailed { statement, .. } => {
                 *statement = Some((done, total));
             }
-            Error::LockNotAvailable { progress, .. } => *progress = Some((done, total)),
+            Error::LockNotAvailable { wait, .. } => wait.progress = Some((done, total)),
             _ => {}
         }
         self
@@ -543,7 +532,7 @@ impl Error {
     pub(crate) fn version(&self) -> Option<Version> {
         match self {
             Error::Failed { version, .. } => Some(*version),
-            Error::LockNotAvailable { version, .. } => *version,
+            Error::LockNotAvailable { wait, .. } => wait.version,
             _ => None,
         }
     }
@@ -575,157 +564,5 @@ impl Error {
 impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
         Error::Database(e)
-    }
-}
-
-impl Error {
-    /// The message, with its advice in `words`: [`Vocabulary::LIBRARY`] gives what `Display`
-    /// gives; a command line passes its own flags and commands.
-    pub fn describe(&self, words: &Vocabulary) -> String {
-        match self {
-            #[cfg(feature = "_db")]
-            Error::Failed {
-                version,
-                file,
-                line,
-                column,
-                hint,
-                statement,
-                undo,
-                cause,
-                ..
-            } => text::failed(
-                text::Subject::Migration(*version),
-                file,
-                (*line, *column),
-                hint.as_deref(),
-                (*statement, *undo, *cause),
-                words,
-            ),
-            #[cfg(feature = "_db")]
-            Error::RepeatableFailed {
-                name,
-                file,
-                line,
-                column,
-                hint,
-                statement,
-                cause,
-                ..
-            } => text::failed(
-                text::Subject::Repeatable(name),
-                file,
-                (*line, *column),
-                hint.as_deref(),
-                (*statement, false, *cause),
-                words,
-            ),
-            #[cfg(feature = "_db")]
-            Error::LockNotAvailable {
-                version,
-                file,
-                line,
-                table,
-                statement,
-                timeout,
-                attempts,
-                waited,
-                progress,
-                ..
-            } => text::lock_not_available(
-                &text::LockWait {
-                    version: *version,
-                    file,
-                    line: *line,
-                    table: table.as_deref(),
-                    statement,
-                    timeout: *timeout,
-                    attempts: *attempts,
-                    waited: *waited,
-                    progress: *progress,
-                },
-                words,
-            ),
-            Error::RepeatableDirty {
-                name,
-                file,
-                done,
-                total,
-                line,
-                error,
-            } => {
-                text::repeatable_dirty(name, file, (*done, *total, *line), error.as_deref(), words)
-            }
-            Error::ChecksumMismatch {
-                version,
-                file,
-                applied,
-                embedded,
-                row_edited,
-            } => text::checksum_mismatch(*version, file, applied, embedded, *row_edited, words),
-            Error::ResumeChanged {
-                version,
-                file,
-                done,
-            } => text::resume_changed(*version, file, *done, words),
-            Error::Missing { version, name } => text::missing(*version, name, words),
-            Error::OutOfOrder {
-                version,
-                file,
-                newest,
-            } => text::out_of_order(*version, file, *newest, words),
-            Error::Unrecorded {
-                version,
-                file,
-                newest,
-            } => text::unrecorded(*version, file, *newest, words),
-            Error::Dirty {
-                version,
-                file,
-                done,
-                total,
-                line,
-                error,
-            } => text::dirty(
-                *version,
-                file,
-                (*done, *total, *line),
-                error.as_deref(),
-                words,
-            ),
-            Error::LockTimeout { waited, holder } => {
-                text::lock_timeout(*waited, holder.as_deref(), words)
-            }
-            Error::ForgetApplied { version } => text::forget_applied(*version, words),
-            Error::LeaseLost {
-                holder,
-                table,
-                lease,
-            } => text::lease_lost(holder, table, *lease, words),
-            Error::NotEmpty { table, rows } => text::not_empty(table, *rows, words),
-            Error::AdoptUnknown { who, version, row } => {
-                text::adopt_unknown(who, version, row, words)
-            }
-            Error::AdoptDirty {
-                who,
-                version,
-                file,
-                row,
-            } => text::adopt_dirty(who, version, file.as_deref(), row, words),
-            Error::AdoptGap {
-                who,
-                version,
-                file,
-                newest,
-            } => text::adopt_order(who, (*version, file), *newest, true, words),
-            Error::AdoptOutOfOrder {
-                who,
-                version,
-                file,
-                after,
-            } => text::adopt_order(who, (*version, file), *after, false, words),
-            Error::AlreadyTracked { table, rows } => text::already_tracked(table, *rows, words),
-            other => other.to_string(),
-        }
     }
 }

@@ -4,6 +4,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::exit;
 
+mod fleet;
+mod guard;
+
+pub use fleet::{Fleet, FleetAction};
+pub use guard::Guard;
+
 /// Manage `migrate` migration sets: add and lock migrations, check the directory, and apply,
 /// undo or inspect them in PostgreSQL, SQLite or MySQL/MariaDB.
 #[derive(Debug, Parser)]
@@ -48,26 +54,9 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30)]
     pub lease: u64,
 
-    /// How long each statement of a migration may wait for a lock on a table (PostgreSQL's
-    /// lock_timeout, MySQL's lock_wait_timeout), unless its file says otherwise with
-    /// `-- migrate:lock-timeout`: `100ms`, `5s`, `2min` (default: the server's).
-    #[arg(long, global = true, value_name = "DURATION", value_parser = duration_parser())]
-    pub ddl_lock_timeout: Option<std::time::Duration>,
-
-    /// How long each statement of a migration may run (PostgreSQL's statement_timeout,
-    /// MariaDB's max_statement_time), unless its file says otherwise with
-    /// `-- migrate:statement-timeout` (default: the server's).
-    #[arg(long, global = true, value_name = "DURATION", value_parser = duration_parser())]
-    pub statement_timeout: Option<std::time::Duration>,
-
-    /// How many times a migration that could not get a lock in time is tried again: whole
-    /// when it runs in a transaction, else the statement that waited.
-    #[arg(long, global = true, value_name = "N", default_value_t = 3)]
-    pub lock_retries: u32,
-
-    /// The pause before the first retry; it doubles at each one (jittered).
-    #[arg(long, global = true, value_name = "DURATION", default_value = "1s", value_parser = duration_parser())]
-    pub lock_retry_pause: std::time::Duration,
+    /// The timeouts and retries of the migrations' statements.
+    #[command(flatten)]
+    pub guard: Guard,
 
     #[command(subcommand)]
     pub command: Command,
@@ -386,69 +375,6 @@ pub struct Down {
     pub all: bool,
 }
 
-/// `fleet`.
-#[derive(Debug, Args)]
-pub struct Fleet {
-    /// What to do.
-    #[command(subcommand)]
-    pub action: FleetAction,
-
-    /// Schema tenants on the `--database-url` server: names separated by commas, or a
-    /// `LIKE` pattern (with `%`: `tenant_%`), read from the catalogue.
-    #[arg(long, global = true, value_name = "LIST|PATTERN")]
-    pub schemas: Option<String>,
-
-    /// Schemas to put after each tenant's on its search path (e.g. `public`, for extensions).
-    #[arg(long, global = true, value_name = "LIST", value_delimiter = ',')]
-    pub shared_schemas: Vec<String>,
-
-    /// A file of database URLs, one per line (`#` starts a comment): PostgreSQL,
-    /// MySQL/MariaDB or SQLite, on any servers.
-    #[arg(long, global = true, value_name = "FILE")]
-    pub databases: Option<std::path::PathBuf>,
-
-    /// SQLite files: a path whose file name may hold `*` and `?`.
-    #[arg(long, global = true, value_name = "GLOB")]
-    pub sqlite: Option<String>,
-
-    /// How many tenants at once (and connections to a server at most).
-    #[arg(long, global = true, value_name = "N", default_value_t = 4)]
-    pub jobs: usize,
-
-    /// Migrate the first K tenants first, and stop unless all of them succeed.
-    #[arg(long, global = true, value_name = "K", default_value_t = 0)]
-    pub canary: usize,
-
-    /// Go on with the other tenants after one fails (default: stop starting new ones).
-    #[arg(long, global = true)]
-    pub continue_on_error: bool,
-
-    /// `table` for people, `json` for programs.
-    #[arg(long, global = true, value_enum, default_value = "table")]
-    pub format: Format,
-
-    /// `status`: exit with 3 when a tenant is not at the head.
-    #[arg(long, global = true)]
-    pub exit_code: bool,
-
-    /// `up`: continue each dirty tenant's migration from its failed statement (after you
-    /// repaired what it left), as `migrate up --resume` does for one database.
-    #[arg(long, global = true)]
-    pub resume: bool,
-}
-
-/// `fleet`'s actions.
-#[derive(Clone, Copy, Debug, Subcommand)]
-pub enum FleetAction {
-    /// Every tenant's state: at head, behind (how many pending), untracked, dirty, diverged,
-    /// unreachable; exits with 1 when a tenant cannot be read.
-    Status,
-    /// What `up` would apply to each tenant that is not at the head.
-    Plan,
-    /// Apply the set to every tenant; exits with 1 when a tenant failed.
-    Up,
-}
-
 /// `forget`.
 #[derive(Debug, Args)]
 pub struct Forget {
@@ -468,11 +394,6 @@ pub struct VersionArg {
     /// The migration's version.
     #[arg(value_parser = version_parser())]
     pub version: i64,
-}
-
-/// A duration as the timeout directives write it: `100ms`, `5s`, `2min`, `1h`, `0`.
-fn duration_parser() -> impl clap::builder::TypedValueParser<Value = std::time::Duration> {
-    |text: &str| migrate_core::duration::parse(text)
 }
 
 /// A version as the migrations show it: a number, or diesel's `YYYY-MM-DD-HHMMSS[-NNNN]`.
