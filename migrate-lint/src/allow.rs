@@ -10,7 +10,7 @@ use squawk_linter::Rule;
 use crate::squawk::{position, Raw, SYNTAX_ERROR};
 use crate::{hazards, Finding};
 
-/// The rule of an allow line that names no rule.
+/// The rule of a finding about an allow line that names a rule the lint does not have.
 pub const UNKNOWN_RULE: &str = "unknown-allowed-rule";
 
 /// Whether `rule` is a rule of the lint.

@@ -88,7 +88,7 @@ impl Script {
         sql.strip_prefix('\u{feff}').unwrap_or(sql)
     }
 
-    /// The file, relative to the crate (or as given to [`Migrator::from_dir`]).
+    /// The file, relative to the crate (or as given to [`crate::Migrator::from_dir`]).
     pub fn file(&self) -> &str {
         &self.text[..usize::from(self.file_len)]
     }
