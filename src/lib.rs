@@ -62,8 +62,9 @@
 
 #[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
 pub use migrate_runtime::{
-    sqlx, Applied, Connect, DatabaseError, Driver, Locking, MigrationStatus, Progress, Report,
-    Runner, State, Step, DEFAULT_TABLE,
+    sqlx, Applied, Connect, DatabaseError, Driver, LockWait, Locking, MigrationStatus, Progress,
+    RepeatableApplied, RepeatableState, RepeatableStatus, Report, Runner, State, Step,
+    DEFAULT_TABLE,
 };
 /// Switching from another migration tool: [`crate::Runner::adopt`] and its [`crate::adopt::Source`].
 #[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]
@@ -76,8 +77,8 @@ pub mod fleet {
     pub use migrate_runtime::fleet::*;
 }
 pub use migrate_runtime::{
-    Amendment, Error, Migration, Migrator, NegativeVersion, Script, Timestamp, Transaction,
-    Version, Vocabulary,
+    Amendment, Error, Migration, Migrator, NegativeVersion, Repeatable, Script, Timestamp,
+    Transaction, Version, Vocabulary,
 };
 
 /// Embeds a migrations directory, checked at compile time, as a [`Migrator`].
@@ -304,7 +305,9 @@ pub mod testing {
 
 #[doc(hidden)]
 pub mod __private {
-    pub use migrate_runtime::{Amendment, Migration, Migrator, Script, Transaction, Version};
+    pub use migrate_runtime::{
+        Amendment, Migration, Migrator, Repeatable, Script, Transaction, Version,
+    };
 
     /// The runtime's plumbing, for the workspace's tests and `migrate::testing`.
     #[cfg(any(feature = "postgres", feature = "sqlite", feature = "mysql"))]

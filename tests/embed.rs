@@ -59,6 +59,32 @@ fn example_set_embedded_equals_from_dir() {
     }
 }
 
+/// Repeatable migrations and timeouts embed as they read: the ui fixtures of both spellings.
+#[test]
+fn repeatable_sets_embedded_equal_from_dir() {
+    static REFINERY: Migrator = embed_migrations!("tests/ui/fixtures/repeatable-refinery");
+    static DIRECTORY: Migrator = embed_migrations!("tests/ui/fixtures/repeatable-directory");
+    static TIMEOUTS: Migrator = embed_migrations!("tests/ui/fixtures/timeout-directives");
+    for (embedded, dir) in [
+        (&REFINERY, "tests/ui/fixtures/repeatable-refinery"),
+        (&DIRECTORY, "tests/ui/fixtures/repeatable-directory"),
+        (&TIMEOUTS, "tests/ui/fixtures/timeout-directives"),
+    ] {
+        assert_eq!(*embedded, from_dir(dir), "{dir}");
+        let set = migrate_core_set(dir);
+        assert_eq!(embedded.head_chain(), &set.head(), "{dir}");
+        let locked = set.lock.as_ref().map(migrate_core::lock::Lock::head);
+        assert!(locked.is_none_or(|head| head == set.head()), "{dir}");
+    }
+    assert_eq!(REFINERY.repeatables().len(), 2);
+    // the head covers the repeatable migrations: it is not the newest migration's chain
+    let newest = REFINERY.migrations().last().map(|m| m.version());
+    assert_ne!(
+        newest.and_then(|v| REFINERY.chain_of(v)),
+        Some(*REFINERY.head_chain())
+    );
+}
+
 #[test]
 fn example_set_matches_its_lock() {
     let set = migrate_core_set("migrations");

@@ -10,15 +10,14 @@ mod runtime;
 #[path = "support/runtime_scenarios.rs"]
 mod scenarios;
 
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use migrate::sqlx::postgres::{PgConnection, PgPool};
-use migrate::sqlx::{self, AssertSqlSafe, Connection as _};
+use migrate::sqlx::postgres::PgConnection;
+use migrate::sqlx::Connection as _;
 use migrate::{Error, State};
 
-use runtime::{states, v, versions, Db, Dir, Pg};
+use runtime::{logged, states, v, versions, Db, Dir, Pg};
 use scenarios::BASIC;
 
 scenarios::tests!(Pg::fresh);
@@ -52,33 +51,6 @@ async fn lock_timeout_names_the_holder_pid() {
         !holder.contains(&format!("{} ", decoy.id)),
         "{holder} names the other database's holder"
     );
-}
-
-/// The statements the server logged for `pool`'s one connection while `body` ran.
-async fn logged<F: Future>(db: &Pg, pool: &PgPool, body: F) -> (F::Output, Vec<String>) {
-    let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
-        .fetch_one(pool)
-        .await
-        .expect("pid");
-    let marker = |n: u32| format!("marker of backend {pid} number {n}");
-    let mark =
-        |n: u32| sqlx::raw_sql(AssertSqlSafe(format!("SELECT '{}'", marker(n)))).execute(pool);
-    mark(1).await.expect("marker");
-    let output = body.await;
-    mark(2).await.expect("marker");
-    let log = db.cluster.log();
-    let start = log.rfind(&marker(1)).expect("the first marker is logged");
-    let end = log.rfind(&marker(2)).expect("the second marker is logged");
-    let end = log[..end].rfind('\n').expect("a line");
-    let prefix = format!("[{pid}] LOG:  ");
-    let statements = log[start..end]
-        .lines()
-        .skip(1)
-        .filter_map(|line| line.split_once(&prefix).map(|(_, rest)| rest))
-        .filter(|rest| rest.starts_with("statement: ") || rest.starts_with("execute "))
-        .map(str::to_owned)
-        .collect();
-    (output, statements)
 }
 
 /// Nothing pending costs one statement, the same at 10 and at 300 migrations.

@@ -13,7 +13,7 @@ pub const USAGE: u8 = 2;
 pub const NOT_UP_TO_DATE: u8 = 3;
 /// `lock --check`: migrations are missing from the lock, or it is in an older format.
 pub const LOCK_STALE: u8 = 4;
-/// `check --strict`: there are warnings.
+/// `check --strict`: there are warnings or lint findings.
 pub const WARNINGS: u8 = 5;
 
 /// The exit codes, as `--help` and the README show them.
@@ -24,7 +24,8 @@ pub const TABLE: &str = "  0  success
   3  `status --exit-code`: a migration is pending, dirty, edited or missing
   4  `lock --check`: the lock is stale (migrations are not in it yet, or it is in
      format 1)
-  5  `check --strict`: warnings (empty scripts, statements unsafe in a transaction)
+  5  `check --strict`: warnings (empty scripts, statements unsafe in a transaction) or,
+     with --lint, lint findings
 ";
 
 /// Why a command failed: the lines to print after `error: `, and the exit code.
@@ -88,6 +89,8 @@ const WORDS: migrate::Vocabulary = migrate::Vocabulary {
     accept_gaps: "`migrate adopt --accept-gaps`",
     accept_dirty: "`migrate adopt --accept-dirty`",
     accept_out_of_order: "`migrate adopt --accept-out-of-order`",
+    ddl_lock_timeout: "`--ddl-lock-timeout`",
+    lock_retries: "`--lock-retries`",
 };
 
 /// A runtime error's message with its advice in this command line's words, and its causes.

@@ -72,7 +72,11 @@ fn run(cli: &Cli, out: &Output) -> Result<u8, Failure> {
                 .as_deref()
                 .and_then(|url| Kind::of(url).ok())
                 .map(Kind::dialect);
-            return check::run(&source, args, dialect, out);
+            let defaults = check::Defaults {
+                lock_timeout: cli.guard.ddl_lock_timeout.is_some(),
+                statement_timeout: cli.guard.statement_timeout.is_some(),
+            };
+            return check::run(&source, args, dialect, defaults, out);
         }
         Command::Status(args) => Op::Status(args),
         Command::Up(args) => Op::Up(args),
@@ -104,6 +108,12 @@ fn settings(cli: &Cli) -> Settings {
         lock_timeout: Duration::from_secs(cli.lock_timeout),
         locking: cli.locking.locking(),
         lease: Duration::from_secs(cli.lease.max(1)),
+        guard: apply::Guard {
+            ddl_lock_timeout: cli.guard.ddl_lock_timeout,
+            statement_timeout: cli.guard.statement_timeout,
+            lock_retries: cli.guard.lock_retries,
+            lock_retry_pause: cli.guard.lock_retry_pause,
+        },
     }
 }
 

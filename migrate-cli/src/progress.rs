@@ -102,13 +102,18 @@ impl Progress {
 
     /// Prints a line on stdout above the bar.
     pub fn println(&self, line: &str) {
+        self.above(|| println!("{line}"));
+    }
+
+    /// Runs `print` with the bar cleared (stdout or stderr): the next step or tick draws the
+    /// bar again, below what it printed.
+    pub fn above(&self, print: impl FnOnce()) {
         match self.state.as_ref().map(|s| s.lock()) {
-            // The next step or tick draws the bar again, with the new count.
             Some(Ok(mut state)) => {
                 state.clear();
-                println!("{line}");
+                print();
             }
-            _ => println!("{line}"),
+            _ => print(),
         }
     }
 

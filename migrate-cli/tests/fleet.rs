@@ -641,3 +641,125 @@ fn usage_errors() {
         .code(ERROR)
         .no_err("s3cret");
 }
+
+/// Repeatable migrations over schema tenants (read in one statement per batch) and SQLite
+/// files (one connection each): a tenant whose repeatable migration changed since its last run
+/// is behind — not diverged — with the repeatable migration in `plan`, and back at the head
+/// after `up`; the same with a new migration, and with the repeatable migration removed.
+#[test]
+fn repeatable_migrations_over_a_fleet() {
+    let Some(cluster) = cluster() else {
+        return;
+    };
+    let url = database(cluster, "repeatables");
+    cluster
+        .execute(
+            "repeatables",
+            "CREATE SCHEMA rep_a; CREATE SCHEMA rep_b; CREATE SCHEMA rep_c",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    let w = Work::new("fleet-repeatables");
+    w.write(
+        "migrations/1_items.sql",
+        "CREATE TABLE items (id INT PRIMARY KEY);\n",
+    );
+    let view = |select: &str| {
+        format!("DROP VIEW IF EXISTS item_names;\nCREATE VIEW item_names AS SELECT {select} FROM items;\n")
+    };
+    w.write("migrations/repeatable/item_names.sql", &view("id"));
+    for n in 1..=2 {
+        w.write(&format!("tenants/t{n}.db"), "");
+    }
+    let fleets: [&[&str]; 2] = [
+        &["--database-url", &url, "fleet", "--schemas", "rep_%"],
+        &["fleet", "--sqlite", "tenants/t*.db"],
+    ];
+    let m = |fleet: &[&str], args: &[&str]| {
+        let mut all = fleet.to_vec();
+        all.extend_from_slice(args);
+        w.migrate(&all)
+    };
+    let states = |fleet: &[&str]| {
+        let json = m(fleet, &["status", "--format", "json"]).code(OK).json();
+        let pending = by_tenant(&json, "pending");
+        let repeatables = by_tenant(&json, "repeatables");
+        let mut seen: Vec<String> = by_tenant(&json, "state")
+            .into_iter()
+            .map(|(tenant, state)| {
+                format!(
+                    "{tenant} {} {} {}",
+                    state.as_str().unwrap_or("?"),
+                    pending[&tenant],
+                    repeatables[&tenant]
+                )
+            })
+            .collect();
+        seen.sort();
+        seen
+    };
+    for fleet in fleets {
+        let count = if fleet.contains(&"--sqlite") { 2 } else { 3 };
+        m(fleet, &["up"]).code(OK).out(&format!("{count} migrated"));
+        m(fleet, &["status", "--exit-code"])
+            .code(OK)
+            .out(&format!("{count} at head"));
+    }
+
+    // the view changed: behind by one repeatable migration, which plan names
+    w.write(
+        "migrations/repeatable/item_names.sql",
+        &view("id * 2 AS id"),
+    );
+    for fleet in fleets {
+        let states = states(fleet);
+        assert!(
+            states.iter().all(|s| s.ends_with(" behind 0 1")),
+            "{states:?}"
+        );
+        m(fleet, &["status", "--exit-code"])
+            .code(NOT_UP_TO_DATE)
+            .out("0 + 1 repeatable");
+        m(fleet, &["plan"])
+            .code(OK)
+            .out(": repeatable item_names")
+            .out("have migrations to apply");
+        let json = m(fleet, &["plan", "--format", "json"]).code(OK).json();
+        let planned = by_tenant(&json, "repeatables");
+        assert!(
+            planned
+                .values()
+                .all(|r| r == &serde_json::json!(["item_names"])),
+            "{json}"
+        );
+        m(fleet, &["up"]).code(OK);
+        m(fleet, &["status", "--exit-code"]).code(OK);
+    }
+
+    // a new migration and the view changed again: sealed at version 1 over the older view
+    w.write(
+        "migrations/2_more.sql",
+        "ALTER TABLE items ADD COLUMN name TEXT;\n",
+    )
+    .write("migrations/repeatable/item_names.sql", &view("name"));
+    for fleet in fleets {
+        let states = states(fleet);
+        assert!(
+            states.iter().all(|s| s.ends_with(" behind 1 1")),
+            "{states:?}"
+        );
+        m(fleet, &["up"]).code(OK);
+        m(fleet, &["status", "--exit-code"]).code(OK);
+    }
+
+    // the repeatable migration removed: nothing to apply, a run to reseal the newest row
+    w.remove("migrations/repeatable");
+    for fleet in fleets {
+        let states = states(fleet);
+        assert!(
+            states.iter().all(|s| s.ends_with(" behind 0 0")),
+            "{states:?}"
+        );
+        m(fleet, &["up"]).code(OK);
+        m(fleet, &["status", "--exit-code"]).code(OK);
+    }
+}

@@ -4,7 +4,8 @@
 //! the checksum is SHA-256 of the up script after removing a leading UTF-8 byte order mark and
 //! turning CRLF and lone CR into LF. Nothing else is normalised. The chain starts at 32 zero
 //! bytes; each migration extends it with `SHA-256(previous || version as 8 big-endian bytes ||
-//! checksum)`.
+//! checksum)`; after the last one, each repeatable migration, in name order, extends it with
+//! `SHA-256(previous || SHA-256(name) || checksum)` (see [`chain_repeatable`]).
 
 use sha2::{Digest, Sha256};
 
@@ -42,6 +43,18 @@ pub fn chain(previous: &Digest32, version: i64, checksum: &Digest32) -> Digest32
     let mut hasher = Sha256::new();
     hasher.update(previous);
     hasher.update(version.to_be_bytes());
+    hasher.update(checksum);
+    hasher.finalize().into()
+}
+
+/// Extends the chain `previous` with a repeatable migration named `name` (as in
+/// `R__<name>.sql` or `repeatable/<name>.sql`): `SHA-256(previous || SHA-256(name) ||
+/// checksum)`. It hashes 96 bytes where a versioned step hashes 72, so no repeatable step can
+/// stand for a versioned one.
+pub fn chain_repeatable(previous: &Digest32, name: &str, checksum: &Digest32) -> Digest32 {
+    let mut hasher = Sha256::new();
+    hasher.update(previous);
+    hasher.update(Sha256::digest(name.as_bytes()));
     hasher.update(checksum);
     hasher.finalize().into()
 }
@@ -119,5 +132,20 @@ mod tests {
         let ba = chain(&chain(&CHAIN_START, 2, &b), 1, &a);
         assert_ne!(ab, ba);
         assert_ne!(chain(&CHAIN_START, 1, &a), chain(&CHAIN_START, 2, &a));
+    }
+
+    #[test]
+    fn repeatable_steps_depend_on_name_and_checksum() {
+        let a = checksum("a");
+        let step = chain_repeatable(&CHAIN_START, "views", &a);
+        assert_ne!(step, chain_repeatable(&CHAIN_START, "grants", &a));
+        assert_ne!(
+            step,
+            chain_repeatable(&CHAIN_START, "views", &checksum("b"))
+        );
+        let mut input = CHAIN_START.to_vec();
+        input.extend_from_slice(&Sha256::digest(b"views"));
+        input.extend_from_slice(&a);
+        assert_eq!(step, <[u8; 32]>::from(Sha256::digest(&input)));
     }
 }

@@ -8,6 +8,13 @@
 //! directive or section marker spelled in a way no tool reads (`-- MIGRATE:UP`, `-- + goose
 //! Up`, `--no-transaction`), and a goose or dbmate marker in a file of another layout, whose
 //! down section would otherwise run as part of the up script.
+//!
+//! `-- migrate:lock-timeout <duration>` and `-- migrate:statement-timeout <duration>` bound
+//! how long the script's statements may wait for a lock and run; `-- migrate:allow <rule>`
+//! acknowledges a lint finding (in the whole file from the header, in the next statement from
+//! below it).
+
+use std::time::Duration;
 
 /// One line of a script, with its position.
 #[derive(Clone, Copy, Debug)]
@@ -157,11 +164,35 @@ fn goose_marker(body: &str) -> Marker<'_> {
 }
 
 /// What the header of a script says.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Directives {
     /// The script must run outside a transaction, statement by statement.
     pub no_transaction: bool,
+    /// How long a statement may wait for a lock (`-- migrate:lock-timeout <duration>`).
+    pub lock_timeout: Option<Duration>,
+    /// How long a statement may run (`-- migrate:statement-timeout <duration>`).
+    pub statement_timeout: Option<Duration>,
+    /// Lint findings acknowledged in the file (`-- migrate:allow <rule>`), in file order.
+    pub allow: Vec<Allow>,
 }
+
+/// A `-- migrate:allow <rule>[, <rule>…]` line: the lint findings of these rules are
+/// acknowledged in the whole file (a line in the header, above the first statement) or in
+/// the statement that follows it (a line below).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Allow {
+    /// The line of the file it is on.
+    pub line: u32,
+    /// The rules, as written (kebab-case names; the lint checks that they exist).
+    pub rules: Vec<String>,
+    /// In the header: it covers the whole file.
+    pub whole_file: bool,
+}
+
+/// The directives that are not markers, for messages.
+const KNOWN: &str = "the known directives are `-- migrate:no-transaction`, \
+                     `-- migrate:lock-timeout <duration>`, `-- migrate:statement-timeout <duration>` \
+                     and `-- migrate:allow <rule>`";
 
 /// The layout of the file whose directives are read: which markers belong in it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -188,6 +219,47 @@ enum Header {
 /// Problems found in a file, each with its line.
 pub type Problems = Vec<(u32, String)>;
 
+/// The rules of a `-- migrate:allow` line: kebab-case names separated by commas or spaces,
+/// up to a `--` that starts a comment on why.
+fn allowed_rules(rest: &str) -> Result<Vec<String>, String> {
+    let list = rest.split("--").next().unwrap_or("");
+    let rules: Vec<String> = list
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if rules.is_empty() {
+        return Err(
+            "`-- migrate:allow` names no rule: write the lint rule it acknowledges, as \
+                    in `-- migrate:allow require-concurrent-index-creation`"
+                .to_owned(),
+        );
+    }
+    let kebab = |r: &str| {
+        r.starts_with(|c: char| c.is_ascii_lowercase())
+            && r.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    match rules.iter().find(|r| !kebab(r)) {
+        Some(bad) => Err(format!(
+            "`{bad}` in `-- migrate:allow` is not a rule name: rules are written in lower-case \
+             kebab-case as the lint prints them, as in `require-concurrent-index-creation`"
+        )),
+        None => Ok(rules),
+    }
+}
+
+/// A timeout directive's duration, or what is wrong with it.
+fn timeout(word: &str, rest: &str) -> Result<Duration, String> {
+    if rest.is_empty() {
+        return Err(format!(
+            "`-- migrate:{word}` needs a duration: write {}",
+            crate::duration::EXPECTED
+        ));
+    }
+    crate::duration::parse(rest).map_err(|why| format!("`-- migrate:{word} {rest}`: {why}"))
+}
+
 /// Reads the directives of one file given as lines, in a file of layout `context`.
 ///
 /// Returns the directives or one message per bad line, each with its line number.
@@ -203,44 +275,65 @@ pub(crate) fn read(lines: &[Line<'_>], context: Context) -> Result<Directives, P
             }
             continue;
         }
-        let mut directive = |spelled: &str| {
-            if header == Header::Closed {
-                problems.push((
-                    line.number,
-                    format!(
-                        "`{spelled}` below the first statement has no effect: move it to the \
-                         top of the file, above all SQL"
-                    ),
-                ));
-            } else {
-                directives.no_transaction = true;
-            }
+        let open = header != Header::Closed;
+        let mut problem = |message: String| problems.push((line.number, message));
+        let below = |spelled: &str| {
+            format!(
+                "`{spelled}` below the first statement has no effect: move it to the top of the \
+                 file, above all SQL"
+            )
         };
         match marker(line.text) {
-            Marker::Migrate { word, .. } => match (word, context) {
+            Marker::Migrate { word, rest } => match (word, context) {
                 ("up" | "down", Context::Dbmate) => {}
-                ("no-transaction", _) => directive("-- migrate:no-transaction"),
-                ("up" | "down", _) => problems.push((
-                    line.number,
-                    foreign(&format!("-- migrate:{word}"), "dbmate", context),
+                ("no-transaction", _) if open => directives.no_transaction = true,
+                ("no-transaction", _) => problem(below("-- migrate:no-transaction")),
+                (word @ ("lock-timeout" | "statement-timeout"), _) => {
+                    let slot = if word == "lock-timeout" {
+                        &mut directives.lock_timeout
+                    } else {
+                        &mut directives.statement_timeout
+                    };
+                    match timeout(word, rest) {
+                        _ if !open => problem(below(&format!("-- migrate:{word}"))),
+                        Ok(_) if slot.is_some() => problem(format!(
+                            "a second `-- migrate:{word}`: give the timeout once"
+                        )),
+                        Ok(duration) => *slot = Some(duration),
+                        Err(why) => problem(why),
+                    }
+                }
+                ("allow", _) => match allowed_rules(rest) {
+                    Ok(rules) => directives.allow.push(Allow {
+                        line: line.number,
+                        rules,
+                        whole_file: open,
+                    }),
+                    Err(why) => problem(why),
+                },
+                ("up" | "down", _) => {
+                    problem(foreign(&format!("-- migrate:{word}"), "dbmate", context))
+                }
+                ("repeatable", _) => problem(format!(
+                    "`-- migrate:repeatable` is not a directive: a repeatable migration is a file \
+                     in the `repeatable/` subdirectory (`R__<name>.sql` in a refinery or Flyway \
+                     directory); {KNOWN}"
                 )),
-                _ => problems.push((
-                    line.number,
-                    format!(
-                        "unknown directive `-- migrate:{word}`: the known directive is \
-                         `-- migrate:no-transaction`; write other comments without `migrate:`"
-                    ),
+                _ => problem(format!(
+                    "unknown directive `-- migrate:{word}`: {KNOWN}; write other comments without \
+                     `migrate:`"
                 )),
             },
             Marker::Goose(annotation) => {
                 if context != Context::Goose {
                     let spelled = format!("-- +goose {annotation}");
-                    problems.push((line.number, foreign(&spelled, "goose", context)));
+                    problem(foreign(&spelled, "goose", context));
                 }
             }
-            Marker::SqlxNoTransaction => directive("-- no-transaction"),
-            Marker::Misspelled(message) => problems.push((line.number, message)),
-            Marker::None if header == Header::Closed => {}
+            Marker::SqlxNoTransaction if open => directives.no_transaction = true,
+            Marker::SqlxNoTransaction => problem(below("-- no-transaction")),
+            Marker::Misspelled(message) => problem(message),
+            Marker::None if !open => {}
             Marker::None => {
                 if trimmed.is_empty() || trimmed.starts_with("--") {
                 } else if let Some(comment) = trimmed.strip_prefix("/*") {
@@ -336,6 +429,63 @@ mod tests {
             upper[0].1.contains("`-- migrate:no-transaction`"),
             "{upper:?}"
         );
+    }
+
+    #[test]
+    fn timeouts_and_allow_lines() {
+        let text = "-- migrate:lock-timeout 100ms\n--migrate:statement-timeout 2min\n\
+                    -- migrate:allow require-concurrent-index-creation, ban-drop-column -- why\n\
+                    create index i on t (x);\n-- migrate:allow prefer-robust-stmts\nselect 1;\n";
+        let read = read_text(text).unwrap_or_default();
+        assert_eq!(read.lock_timeout, Some(Duration::from_millis(100)));
+        assert_eq!(read.statement_timeout, Some(Duration::from_secs(120)));
+        assert_eq!(
+            read.allow,
+            vec![
+                Allow {
+                    line: 3,
+                    rules: vec![
+                        "require-concurrent-index-creation".into(),
+                        "ban-drop-column".into()
+                    ],
+                    whole_file: true,
+                },
+                Allow {
+                    line: 5,
+                    rules: vec!["prefer-robust-stmts".into()],
+                    whole_file: false,
+                },
+            ]
+        );
+        for (text, says) in [
+            ("-- migrate:lock-timeout 100\n", "has no unit"),
+            ("-- migrate:lock-timeout\n", "needs a duration"),
+            (
+                "-- migrate:statement-timeout 5 seconds\n",
+                "`seconds` is not a unit",
+            ),
+            (
+                "-- migrate:lock-timeout 1s\n-- migrate:lock-timeout 2s\n",
+                "a second `-- migrate:lock-timeout`",
+            ),
+            (
+                "select 1;\n-- migrate:lock-timeout 1s\n",
+                "below the first statement",
+            ),
+            ("-- migrate:allow\n", "names no rule"),
+            (
+                "-- migrate:allow BanDropColumn\n",
+                "`BanDropColumn` in `-- migrate:allow` is not a rule name",
+            ),
+            (
+                "-- migrate:repeatable\n",
+                "a file in the `repeatable/` subdirectory",
+            ),
+        ] {
+            let problems = read_text(text).err().unwrap_or_default();
+            assert_eq!(problems.len(), 1, "{text:?}: {problems:?}");
+            assert!(problems[0].1.contains(says), "{text:?}: {problems:?}");
+        }
     }
 
     #[test]

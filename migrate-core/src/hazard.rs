@@ -44,6 +44,9 @@ pub struct Hazard {
     pub line: u32,
     /// The statement's leading keywords as written, upper-cased (`CREATE INDEX CONCURRENTLY`).
     pub keywords: String,
+    /// The statement's bytes in the script (for the lint, which tells apart findings of the
+    /// same statement).
+    pub span: std::ops::Range<usize>,
 }
 
 impl fmt::Display for Hazard {
@@ -90,9 +93,11 @@ pub fn find(sql: &str, dialect: Dialect) -> Vec<Hazard> {
         let words = words(statement.sql(), 8);
         if let Some((kind, count)) = classify(&words) {
             let (line, _) = split::line_col(sql, statement.sql_offset());
+            let start = statement.sql_offset();
             found.push(Hazard {
                 kind,
                 line,
+                span: start..start + statement.sql().len(),
                 keywords: words
                     .iter()
                     .take(count)

@@ -5,9 +5,9 @@
 //! and the CLI share one code path: the file-name [`scheme`]s (with [`diesel`]'s own version
 //! rule) and their inverse, [`render`] (with the UTC [`time`] of timestamped names), the
 //! directory [`scan`], [`directive`]s and goose/dbmate [`section`]s, the statement
-//! [`split`]ter, [`checksum`]s, the [`lock`] file and its rules (current, amended), the
-//! whole-set checks in [`set`], and the statements that do not belong in a transactional
-//! script ([`hazard`]).
+//! [`split`]ter, the [`duration`]s of timeout directives, [`checksum`]s, the [`lock`] file and its rules (current, amended), the
+//! whole-set checks in [`set`], the statements that do not belong in a transactional
+//! script ([`hazard`]), and the table a statement works on ([`relation`]).
 //!
 //! ```
 //! let dir = std::env::temp_dir().join(format!("migrate-core-doc-{}", std::process::id()));
@@ -29,9 +29,11 @@ pub mod checksum;
 pub mod diagnostic;
 pub mod diesel;
 pub mod directive;
+pub mod duration;
 pub mod hazard;
 pub mod lock;
 mod parallel;
+pub mod relation;
 pub mod render;
 pub mod scan;
 pub mod scheme;

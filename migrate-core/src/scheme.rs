@@ -40,6 +40,60 @@ pub enum Role {
     Up,
     /// The down script of a pair.
     Down,
+    /// A repeatable migration: no version, re-applied whenever it changes (see
+    /// [`repeatable_name`]).
+    Repeatable,
+}
+
+/// The subdirectory that holds repeatable migrations in every layout but refinery's.
+pub const REPEATABLE_DIR: &str = "repeatable";
+
+/// The name of a repeatable migration, from its path relative to the migrations directory:
+/// `R__<name>.sql` (refinery's and Flyway's spelling) or `repeatable/<name>.sql` (every
+/// other layout's). `None` for a path that is neither; an error for one that means to be a
+/// repeatable migration but is spelled wrong.
+///
+/// ```
+/// use migrate_core::scheme::repeatable_name;
+///
+/// assert_eq!(repeatable_name("R__views.sql"), Some(Ok("views".to_owned())));
+/// assert_eq!(repeatable_name("repeatable/views.sql"), Some(Ok("views".to_owned())));
+/// assert_eq!(repeatable_name("V1__users.sql"), None);
+/// ```
+pub fn repeatable_name(rel: &str) -> Option<Result<String, String>> {
+    let (name, spelled) = if let Some(file) = rel
+        .strip_prefix(REPEATABLE_DIR)
+        .and_then(|rest| rest.strip_prefix('/'))
+    {
+        if file.contains('/') {
+            return None;
+        }
+        (file.strip_suffix(".sql")?, "repeatable/<name>.sql")
+    } else if rel.contains('/') {
+        return None;
+    } else if let Some(stem) = rel.strip_prefix("R__") {
+        (stem.strip_suffix(".sql")?, "R__<name>.sql")
+    } else if rel.starts_with("r__") {
+        return Some(Err(format!(
+            "refinery and Flyway spell a repeatable migration with a capital R: rename it to `R{}`",
+            &rel[1..]
+        )));
+    } else {
+        return None;
+    };
+    let problem = if name.is_empty() {
+        Some("the name of the repeatable migration is empty")
+    } else if name != name.trim() || name.chars().any(char::is_control) {
+        Some("the name of a repeatable migration neither starts nor ends with a space and holds no control characters")
+    } else if name.ends_with(".up") || name.ends_with(".down") {
+        Some("a repeatable migration has no down script: it is one file, re-applied whole when it changes")
+    } else {
+        None
+    };
+    Some(match problem {
+        Some(problem) => Err(format!("{problem}: name it `{spelled}`")),
+        None => Ok(name.to_owned()),
+    })
 }
 
 /// A parsed migration file or directory name.
@@ -103,7 +157,11 @@ pub fn parse_file_name(file_name: &str) -> Result<Name, String> {
         None if stem.starts_with(|c: char| c.is_ascii_digit()) => Err(format!(
             "no description after the version: expected `{stem}_<description>.sql`"
         )),
-        None => Err(format!("does not start with a version; {FORMATS}")),
+        None => Err(format!(
+            "does not start with a version; {FORMATS}; a repeatable migration (re-applied \
+             whenever it changes) is `{REPEATABLE_DIR}/<name>.sql`, or `R__<name>.sql` beside \
+             refinery files"
+        )),
     }
 }
 
@@ -156,7 +214,7 @@ fn named(text: &str, description: &str, role: Role, scheme: Scheme) -> Result<Na
             _ => ("", "_"),
         };
         let suffix = match role {
-            Role::Single => "",
+            Role::Single | Role::Repeatable => "",
             Role::Up => ".up",
             Role::Down => ".down",
         };
@@ -323,6 +381,28 @@ mod tests {
             Some(2020010200000000000)
         );
         assert_eq!(diesel_version("-1"), None);
+    }
+
+    #[test]
+    fn repeatable_names() {
+        let name = |rel: &str| repeatable_name(rel).map(|r| r.map_err(|e| e.to_string()));
+        assert_eq!(name("R__v_users.sql"), Some(Ok("v_users".into())));
+        assert_eq!(name("repeatable/0_grants.sql"), Some(Ok("0_grants".into())));
+        assert_eq!(name("repeatable/a/b.sql"), None);
+        assert_eq!(name("V1__x.sql"), None);
+        assert_eq!(name("1_x.sql"), None);
+        assert_eq!(name("repeatable/x.txt"), None);
+        assert_eq!(name("x/R__y.sql"), None);
+        for (rel, says) in [
+            ("R__.sql", "empty: name it `R__<name>.sql`"),
+            ("repeatable/.sql", "empty: name it `repeatable/<name>.sql`"),
+            ("R__ x.sql", "neither starts nor ends with a space"),
+            ("R__x.down.sql", "has no down script"),
+            ("r__views.sql", "rename it to `R__views.sql`"),
+        ] {
+            let error = name(rel).and_then(Result::err).unwrap_or_default();
+            assert!(error.contains(says), "{rel}: {error}");
+        }
     }
 
     #[test]

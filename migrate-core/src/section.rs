@@ -1,7 +1,7 @@
 //! Single-file migrations: goose's `-- +goose Up/Down` and dbmate's `-- migrate:up/down`
 //! sections, and the plain case where the whole file is the up script.
 
-use crate::directive::{self, Context, Line, Marker};
+use crate::directive::{self, Context, Directives, Line, Marker};
 use crate::scheme::{Role, Scheme};
 
 pub use crate::directive::Problems;
@@ -20,7 +20,7 @@ pub struct Part {
 }
 
 /// The scripts one file holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sections {
     /// The layout the content shows: `base`, [`Scheme::Goose`] or [`Scheme::Dbmate`].
     pub scheme: Scheme,
@@ -28,6 +28,9 @@ pub struct Sections {
     pub up: Part,
     /// The down script, when the file has one.
     pub down: Option<Part>,
+    /// The file's directives: its timeouts cover every section, its `allow` lines the
+    /// section they are in (or the whole file, from the header).
+    pub directives: Directives,
 }
 
 /// Reads one file whose name says `base` and `role`: a [`Scheme::Sqlx`] single file may turn
@@ -59,6 +62,7 @@ pub fn read(text: &str, base: Scheme, role: Role) -> Result<Sections, Problems> 
         scheme: base,
         up,
         down: None,
+        directives,
     })
 }
 
@@ -67,6 +71,7 @@ fn what(scheme: Scheme, role: Role) -> &'static str {
     match (scheme, role) {
         (Scheme::Diesel, Role::Down) => "a diesel `down.sql`",
         (Scheme::Diesel, _) => "a diesel `up.sql`",
+        (_, Role::Repeatable) => "a repeatable migration",
         (Scheme::Refinery, _) => "a refinery migration",
         (_, Role::Up) => "the up script of an up/down pair",
         (_, Role::Down) => "the down script of an up/down pair",
@@ -206,7 +211,7 @@ fn goose(text: &str, lines: &[Line<'_>]) -> Result<Sections, Problems> {
         Ok(d) => d,
         Err(more) => {
             problems.extend(more);
-            directive::Directives::default()
+            Directives::default()
         }
     };
     let no_transaction = no_transaction || directives.no_transaction;
@@ -230,6 +235,7 @@ fn goose(text: &str, lines: &[Line<'_>]) -> Result<Sections, Problems> {
         scheme: Scheme::Goose,
         up: part(up),
         down: down.map(part),
+        directives,
     })
 }
 
@@ -286,7 +292,7 @@ fn dbmate(text: &str, lines: &[Line<'_>]) -> Result<Sections, Problems> {
         Ok(d) => d,
         Err(more) => {
             problems.extend(more);
-            directive::Directives::default()
+            Directives::default()
         }
     };
     let Some(up) = up else {
@@ -317,6 +323,7 @@ fn dbmate(text: &str, lines: &[Line<'_>]) -> Result<Sections, Problems> {
         scheme: Scheme::Dbmate,
         up: part(up),
         down: down.map(part),
+        directives,
     })
 }
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 
-use migrate_core::set::{Migration, MigrationSet, Script};
+use migrate_core::set::{Migration, MigrationSet, Repeatable, Script};
 use migrate_core::{Diagnostics, Options};
 
 use migrate_core::scan::normalise;
@@ -105,6 +105,13 @@ fn table(input: &Input, set: &MigrationSet, span: Span) -> TokenStream {
     let mut tracked: BTreeSet<&PathBuf> = BTreeSet::new();
     let mut problems = TokenStream::new();
     let mut migrations: Vec<TokenStream> = Vec::new();
+    let mut repeatables: Vec<TokenStream> = Vec::new();
+    for r in &set.repeatables {
+        match repeatable(r) {
+            Ok(tokens) => repeatables.push(tokens),
+            Err(message) => problems.extend(syn::Error::new(span, message).to_compile_error()),
+        }
+    }
     for m in &set.migrations {
         for script in std::iter::once(&m.up).chain(&m.down) {
             if !script.whole_file {
@@ -135,7 +142,13 @@ fn table(input: &Input, set: &MigrationSet, span: Span) -> TokenStream {
         })
         .collect();
     let head = Literal::byte_string(&set.head());
-    let migrator_from = if amendments.is_empty() {
+    let migrator_from = if !repeatables.is_empty() {
+        quote! {
+            const AMENDMENTS: &[::migrate::__private::Amendment] = &[#(#amendments),*];
+            const REPEATABLES: &[::migrate::__private::Repeatable] = &[#(#repeatables),*];
+            ::migrate::__private::Migrator::__embedded_with(MIGRATIONS, *#head, AMENDMENTS, REPEATABLES)
+        }
+    } else if amendments.is_empty() {
         quote! { ::migrate::__private::Migrator::__embedded(MIGRATIONS, *#head) }
     } else {
         quote! {
@@ -163,10 +176,14 @@ fn include(path: &Path) -> TokenStream {
 /// plain literals, which rustc checks much faster than constructor calls.
 fn migration(m: &Migration) -> Result<TokenStream, String> {
     let version = Literal::i64_unsuffixed(m.version);
-    let (up, up_text) = script(&m.up)?;
-    let (down, down_text) = match &m.down {
+    let (up, up_text, up_guard) = script(&m.up)?;
+    let (down, down_text, down_guard) = match &m.down {
         Some(down) => script(down)?,
-        None => (Literal::u64_unsuffixed(0), quote! { "" }),
+        None => (
+            Literal::u64_unsuffixed(0),
+            quote! { "" },
+            Literal::u64_unsuffixed(0),
+        ),
     };
     // Not reached: a description comes from its file's name, inside the path checked above.
     let name = m
@@ -183,12 +200,40 @@ fn migration(m: &Migration) -> Result<TokenStream, String> {
         })?;
     let name = Literal::u32_unsuffixed(name);
     let checksum = Literal::byte_string(&m.checksum);
-    Ok(quote! { (#version, #name, #up, #up_text, #down, #down_text, #checksum) })
+    Ok(
+        quote! { (#version, #name, #up, #up_text, #up_guard, #down, #down_text, #down_guard, #checksum) },
+    )
 }
 
-/// A script's packed position and mode, and its text: the path followed by the SQL, so the
-/// table holds one pointer per script.
-fn script(s: &Script) -> Result<(Literal, TokenStream), String> {
+/// A repeatable migration's constructor call (there are few of them).
+fn repeatable(r: &Repeatable) -> Result<TokenStream, String> {
+    let (packed, text, guard) = script(&r.script)?;
+    // Not reached: the name is the file's name without `R__` and `.sql`.
+    let name = r
+        .script
+        .file
+        .rfind(&r.name)
+        .and_then(|start| {
+            let (start, len) = (
+                u16::try_from(start).ok()?,
+                u16::try_from(r.name.len()).ok()?,
+            );
+            Some(u32::from(start) << 16 | u32::from(len))
+        })
+        .ok_or_else(|| {
+            format!(
+                "{}: the name `{}` is not part of the path; report this as a bug of `migrate`",
+                r.script.file, r.name
+            )
+        })?;
+    let name = Literal::u32_unsuffixed(name);
+    let checksum = Literal::byte_string(&r.checksum);
+    Ok(quote! { ::migrate::__private::Repeatable::__new(#text, #packed, #guard, #name, #checksum) })
+}
+
+/// A script's packed position and mode, its text (the path followed by the SQL, so the table
+/// holds one pointer per script) and its packed timeouts.
+fn script(s: &Script) -> Result<(Literal, TokenStream, Literal), String> {
     let file_len = u16::try_from(s.file.len()).map_err(|_| {
         format!(
             "{}: the path is longer than 65535 bytes; move the migrations to a shorter path",
@@ -204,7 +249,12 @@ fn script(s: &Script) -> Result<(Literal, TokenStream), String> {
         let text = Literal::string(&format!("{}{}", s.file, s.sql));
         quote! { #text }
     };
-    Ok((Literal::u64_unsuffixed(packed), text))
+    let guard = migrate_core::duration::pack(s.lock_timeout, s.statement_timeout);
+    Ok((
+        Literal::u64_unsuffixed(packed),
+        text,
+        Literal::u64_unsuffixed(guard),
+    ))
 }
 
 /// One `Version` constant per migration, named after its description in upper case; or the

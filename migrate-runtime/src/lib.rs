@@ -3,7 +3,8 @@
 //! The migration table ([`Migrator`], [`Migration`], [`Version`]) and, with a database
 //! feature, the runtime that applies it:
 //!
-//! - `table`, `version`, `load`: the table as plain data, and reading it from a directory;
+//! - `table`, `repeatable`, `version`, `load`: the table as plain data (versioned and
+//!   repeatable migrations), and reading it from a directory;
 //! - `runner`: the settings and the operations ([`Runner`]);
 //! - `engine`: the algorithm, one job per module (validate, lock, apply, atomic, locate,
 //!   undo, admin, inspect);
@@ -23,24 +24,31 @@ mod engine;
 mod error;
 #[cfg(feature = "_db")]
 pub mod fleet;
+#[cfg(feature = "_db")]
+mod guard;
 mod load;
+mod repeatable;
 #[cfg(feature = "_db")]
 mod report;
 #[cfg(feature = "_db")]
 mod runner;
+mod script;
 mod table;
 mod version;
 
 #[cfg(feature = "_db")]
 pub use driver::{Connect, Driver};
 #[cfg(feature = "_db")]
-pub use error::DatabaseError;
+pub use error::{DatabaseError, LockWait};
 pub use error::{Error, Vocabulary};
 #[cfg(feature = "_db")]
-pub use report::{Applied, MigrationStatus, Progress, Report, State, Step};
+pub use report::{
+    Applied, MigrationStatus, Progress, RepeatableApplied, RepeatableState, RepeatableStatus,
+    Report, State, Step,
+};
 #[cfg(feature = "_db")]
 pub use runner::{Locking, Runner, DEFAULT_TABLE};
-pub use table::{Amendment, Migration, Migrator, Script, Transaction};
+pub use table::{Amendment, Migration, Migrator, Repeatable, Script, Transaction};
 pub use version::{NegativeVersion, Timestamp, Version};
 
 /// The sqlx this runtime is built on, for pools and connections of the matching version.

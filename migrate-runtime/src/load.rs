@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::error::Error;
-use crate::table::{Amendment, Migration, Migrator, Script, Transaction, Version};
+use crate::table::{Amendment, Migration, Migrator, Repeatable, Script, Transaction, Version};
 
 impl Migrator {
     /// Reads and checks a migrations directory at run time, through the same code that
@@ -32,8 +32,26 @@ impl Migrator {
             .flat_map(|lock| &lock.amendments)
             .map(|a| Amendment::__new(a.version, a.old, a.new))
             .collect();
-        Ok(Self::owned(migrations, amendments, set.head()))
+        let repeatables = set
+            .repeatables
+            .iter()
+            .map(repeatable)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self::owned(migrations, amendments, repeatables, set.head()))
     }
+}
+
+fn repeatable(r: &migrate_core::set::Repeatable) -> Result<Repeatable, Error> {
+    let script = script(&r.script)?;
+    let not_in_path = || Error::NameNotInPath {
+        file: r.script.file.clone(),
+        name: r.name.clone(),
+    };
+    // the name is the file's name without `R__` and `.sql`: its last occurrence in the path
+    let start = r.script.file.rfind(&r.name).ok_or_else(not_in_path)?;
+    let start = u16::try_from(start).map_err(|_| not_in_path())?;
+    let end = u16::try_from(usize::from(start) + r.name.len()).map_err(|_| not_in_path())?;
+    Ok(Repeatable::owned(script, r.checksum, start..end))
 }
 
 fn migration(m: &migrate_core::set::Migration) -> Result<Migration, Error> {
@@ -63,8 +81,8 @@ fn script(s: &migrate_core::set::Script) -> Result<Script, Error> {
     };
     Ok(Script::owned(
         format!("{}{}", s.file, s.sql),
-        s.line,
-        file_len,
+        (s.line, file_len),
         transaction,
+        migrate_core::duration::pack(s.lock_timeout, s.statement_timeout),
     ))
 }

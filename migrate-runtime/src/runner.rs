@@ -9,7 +9,7 @@ use crate::adopt::{Adoption, Source};
 use crate::driver::Connect;
 use crate::engine::{self, admin::Admin, Cx, Op};
 use crate::error::Error;
-use crate::report::{MigrationStatus, Progress, Report, Step};
+use crate::report::{MigrationStatus, Progress, RepeatableStatus, Report, Step};
 use crate::table::{Migrator, Version};
 
 /// The default tracking table.
@@ -28,6 +28,10 @@ pub(crate) struct Options {
     pub lease: Duration,
     pub resume: bool,
     pub observer: Option<Observer>,
+    pub ddl_lock_timeout: Option<Duration>,
+    pub statement_timeout: Option<Duration>,
+    pub lock_retries: u32,
+    pub lock_retry_pause: Duration,
 }
 
 /// How runners exclude each other while one migrates (see [`Runner::locking`]).
@@ -73,6 +77,10 @@ impl Default for Options {
             lease: Duration::from_secs(30),
             resume: false,
             observer: None,
+            ddl_lock_timeout: None,
+            statement_timeout: None,
+            lock_retries: 3,
+            lock_retry_pause: Duration::from_secs(1),
         }
     }
 }
@@ -154,6 +162,14 @@ impl Migrator {
         async move { self.runner().status(db).await }
     }
 
+    /// The state of every repeatable migration (see [`Runner::repeatable_status`]).
+    pub fn repeatable_status<'a, 'c, C: Connect<'c>>(
+        &'a self,
+        db: C,
+    ) -> impl Future<Output = Result<Vec<RepeatableStatus>, Error>> + Send + use<'a, 'c, C> {
+        async move { self.runner().repeatable_status(db).await }
+    }
+
     /// What `run` would do, without doing it (see [`Runner::plan`]).
     pub fn plan<'a, 'c, C: Connect<'c>>(
         &'a self,
@@ -199,7 +215,9 @@ impl<'m> Runner<'m> {
         self
     }
 
-    /// How long to wait for another instance's lock before giving up (default 60 s).
+    /// How long to wait for another instance's migration lock before giving up (default
+    /// 60 s). Not to be confused with [`Runner::ddl_lock_timeout`], the wait of each
+    /// statement of a migration for the table locks it needs.
     pub fn lock_timeout(mut self, timeout: Duration) -> Self {
         self.options.lock_timeout = timeout;
         self
@@ -303,8 +321,20 @@ impl<'m> Runner<'m> {
         async move { engine::inspect::status(self.cx(), &mut db.connect().await?).await }
     }
 
+    /// The state of every repeatable migration, and of those the database recorded that this
+    /// set no longer has, by name. Reads only; takes no lock.
+    pub fn repeatable_status<'a, 'c, C: Connect<'c>>(
+        &'a self,
+        db: C,
+    ) -> impl Future<Output = Result<Vec<RepeatableStatus>, Error>> + Send + use<'a, 'm, 'c, C>
+    {
+        async move { engine::inspect::repeatable_status(self.cx(), &mut db.connect().await?).await }
+    }
+
     /// What `run` would apply, with the SQL and transaction mode of each step, or the error
-    /// it would stop with. Reads only; takes no lock.
+    /// it would stop with. Reads only; takes no lock. The repeatable migrations it would
+    /// apply after these are those whose [`Runner::repeatable_status`] says
+    /// [`RepeatableState::will_apply`](crate::RepeatableState::will_apply).
     pub fn plan<'a, 'c, C: Connect<'c>>(
         &'a self,
         db: C,

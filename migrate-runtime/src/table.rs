@@ -5,88 +5,9 @@ use std::fmt;
 
 use migrate_core::checksum::to_hex;
 
+pub use crate::repeatable::Repeatable;
+pub use crate::script::{Script, Transaction};
 pub use crate::version::Version;
-
-/// How a script runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Transaction {
-    /// In one transaction with its tracking row: all of it or nothing.
-    Wrapped,
-    /// Outside any transaction, statement by statement, with progress recorded after each
-    /// (`-- migrate:no-transaction` and its peers' spellings).
-    Disabled,
-}
-
-/// One script of a migration: its SQL and where it comes from.
-///
-/// The file's path and the SQL are one string (`text`, the path first), so an embedded
-/// script costs one pointer — one relocation in a position-independent binary — instead of
-/// two.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Script {
-    text: Cow<'static, str>,
-    line: u32,
-    file_len: u16,
-    transaction: Transaction,
-}
-
-impl Script {
-    /// A script of an embedded row (see [`Migration::__table`]).
-    const fn embedded(text: &'static str, packed: u64) -> Self {
-        Self {
-            text: Cow::Borrowed(text),
-            line: (packed >> 32) as u32,
-            file_len: ((packed >> 1) & 0xffff) as u16,
-            transaction: if packed & 1 == 1 {
-                Transaction::Disabled
-            } else {
-                Transaction::Wrapped
-            },
-        }
-    }
-
-    /// A script read at run time (see `load`).
-    pub(crate) fn owned(text: String, line: u32, file_len: u16, transaction: Transaction) -> Self {
-        Self {
-            text: Cow::Owned(text),
-            line,
-            file_len,
-            transaction,
-        }
-    }
-
-    /// The SQL, as in the file (a goose or dbmate file's section), without a byte order mark.
-    pub fn sql(&self) -> &str {
-        let sql = &self.text[usize::from(self.file_len)..];
-        sql.strip_prefix('\u{feff}').unwrap_or(sql)
-    }
-
-    /// The file, relative to the crate (or as given to [`Migrator::from_dir`]).
-    pub fn file(&self) -> &str {
-        &self.text[..usize::from(self.file_len)]
-    }
-
-    /// The 1-based line of the file where the SQL starts.
-    pub fn line(&self) -> u32 {
-        self.line
-    }
-
-    /// How the script runs.
-    pub fn transaction(&self) -> Transaction {
-        self.transaction
-    }
-}
-
-impl fmt::Debug for Script {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Script")
-            .field("file", &self.file())
-            .field("line", &self.line)
-            .field("transaction", &self.transaction)
-            .field("sql", &self.sql())
-            .finish()
-    }
-}
 
 /// One migration of the table.
 ///
@@ -103,11 +24,11 @@ pub struct Migration {
     name_len: u16,
 }
 
-/// One migration as `embed_migrations!` emits it: `(version, name, up, up_text, down,
-/// down_text, checksum)`. A script's text is its file's path followed by its SQL; `up` and
-/// `down` pack `line << 32 | path length << 1 | no-transaction`; `name` packs the name's
-/// start in the up script's path `<< 16 |` its length; `down_text` is empty when there is no
-/// down script.
+/// One migration as `embed_migrations!` emits it: `(version, name, up, up_text, up_guard,
+/// down, down_text, down_guard, checksum)`. A script's text is its file's path followed by its
+/// SQL; `up` and `down` pack `line << 32 | path length << 1 | no-transaction`; the guards pack
+/// its timeouts (`migrate_core::duration::pack`); `name` packs the name's start in the up script's path
+/// `<< 16 |` its length; `down_text` is empty when there is no down script.
 #[doc(hidden)]
 pub type Row = (
     i64,
@@ -115,14 +36,16 @@ pub type Row = (
     u64,
     &'static str,
     u64,
+    u64,
     &'static str,
+    u64,
     &'static [u8; 32],
 );
 
 impl Migration {
     const PLACEHOLDER: Self = Self {
         version: Version::__checked(0),
-        up: Script::embedded("", 0),
+        up: Script::embedded("", 0, 0),
         down: None,
         checksum: [0; 32],
         name_start: 0,
@@ -137,14 +60,15 @@ impl Migration {
         let mut table = [Self::PLACEHOLDER; N];
         let mut i = 0;
         while i < N {
-            let (version, name, up, up_text, down, down_text, checksum) = rows[i];
+            let (version, name, up, up_text, up_guard, down, down_text, down_guard, checksum) =
+                rows[i];
             let m = Self {
                 version: Version::__checked(version),
-                up: Script::embedded(up_text, up),
+                up: Script::embedded(up_text, up, up_guard),
                 down: if down_text.is_empty() {
                     None
                 } else {
-                    Some(Script::embedded(down_text, down))
+                    Some(Script::embedded(down_text, down, down_guard))
                 },
                 checksum: *checksum,
                 name_start: (name >> 16) as u16,
@@ -217,7 +141,7 @@ impl Migration {
 
     /// How the up script runs.
     pub fn transaction(&self) -> Transaction {
-        self.up.transaction
+        self.up.transaction()
     }
 }
 
@@ -274,11 +198,13 @@ impl Amendment {
 pub struct Migrator {
     migrations: Cow<'static, [Migration]>,
     amendments: Cow<'static, [Amendment]>,
+    repeatables: Cow<'static, [Repeatable]>,
     head_chain: [u8; 32],
 }
 
 impl Migrator {
-    /// `head_chain` is the chain over all of `migrations` (32 zero bytes when there is none).
+    /// `head_chain` is the chain over all of `migrations`, then over the repeatable migrations
+    /// (32 zero bytes when there is none).
     #[doc(hidden)]
     pub const fn __embedded(migrations: &'static [Migration], head_chain: [u8; 32]) -> Self {
         Self::__embedded_amended(migrations, head_chain, &[])
@@ -290,9 +216,21 @@ impl Migrator {
         head_chain: [u8; 32],
         amendments: &'static [Amendment],
     ) -> Self {
+        Self::__embedded_with(migrations, head_chain, amendments, &[])
+    }
+
+    /// The table with repeatable migrations, in name order.
+    #[doc(hidden)]
+    pub const fn __embedded_with(
+        migrations: &'static [Migration],
+        head_chain: [u8; 32],
+        amendments: &'static [Amendment],
+        repeatables: &'static [Repeatable],
+    ) -> Self {
         Self {
             migrations: Cow::Borrowed(migrations),
             amendments: Cow::Borrowed(amendments),
+            repeatables: Cow::Borrowed(repeatables),
             head_chain,
         }
     }
@@ -301,13 +239,21 @@ impl Migrator {
     pub(crate) fn owned(
         migrations: Vec<Migration>,
         amendments: Vec<Amendment>,
+        repeatables: Vec<Repeatable>,
         head_chain: [u8; 32],
     ) -> Self {
         Self {
             migrations: Cow::Owned(migrations),
             amendments: Cow::Owned(amendments),
+            repeatables: Cow::Owned(repeatables),
             head_chain,
         }
+    }
+
+    /// The repeatable migrations, in name order: a run applies each one after every
+    /// versioned migration, whenever its checksum differs from the one last applied.
+    pub fn repeatables(&self) -> &[Repeatable] {
+        &self.repeatables
     }
 
     /// The migrations, in version order.
@@ -321,11 +267,21 @@ impl Migrator {
         self.migrations.last()
     }
 
-    /// The hash chain over every migration (32 zero bytes for an empty set): what the
-    /// tracking table's newest row carries when the database applied exactly this set, and
-    /// the `head` of the lock file once every migration is locked.
+    /// The hash chain over every migration, then over every repeatable migration's name and
+    /// checksum in name order (32 zero bytes for an empty set): what the tracking table's
+    /// newest row carries when the database applied exactly this set, and the `head` of the
+    /// lock file once everything is locked.
     pub fn head_chain(&self) -> &[u8; 32] {
         &self.head_chain
+    }
+
+    /// `chain` (the newest versioned migration's) extended with the repeatable migrations'
+    /// current checksums: what the newest row carries once they are all applied.
+    #[cfg(feature = "_db")]
+    pub(crate) fn sealed(&self, chain: &[u8; 32]) -> [u8; 32] {
+        self.repeatables.iter().fold(*chain, |chain, r| {
+            migrate_core::checksum::chain_repeatable(&chain, r.name(), r.checksum())
+        })
     }
 
     /// The hash chain over the migrations up to and including `version` (see the README),
@@ -334,7 +290,7 @@ impl Migrator {
     #[doc(hidden)]
     pub fn chain_of(&self, version: Version) -> Option<[u8; 32]> {
         let index = self.index(version)?;
-        if index + 1 == self.migrations.len() {
+        if index + 1 == self.migrations.len() && self.repeatables.is_empty() {
             return Some(self.head_chain);
         }
         self.chains().nth(index)

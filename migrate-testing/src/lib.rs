@@ -18,6 +18,8 @@
 #![warn(missing_docs)]
 
 mod current;
+#[cfg(feature = "lint")]
+pub mod lint;
 
 pub use current::{assert_current, check_current, Problem, Stale};
 

@@ -58,7 +58,11 @@ impl Dir {
 
     /// Writes (or overwrites) one file.
     pub fn write(&self, name: &str, sql: &str) {
-        std::fs::write(self.path.join(name), sql).expect("write a migration");
+        let path = self.path.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create a subdirectory");
+        }
+        std::fs::write(path, sql).expect("write a migration");
     }
 
     /// Deletes one file.

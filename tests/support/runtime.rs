@@ -150,11 +150,13 @@ async fn hold_session_lock<DB: Driver>(conn: &mut DB::Connection) {
 
 #[cfg(feature = "postgres")]
 #[allow(unused_imports)] // not every test binary uses every database
-pub use pg::{cluster as pg_cluster, Pg};
+pub use pg::{cluster as pg_cluster, logged, Pg};
 
 #[cfg(feature = "postgres")]
 mod pg {
     use std::sync::LazyLock;
+
+    use std::future::Future;
 
     use migrate::sqlx::postgres::{PgConnection, PgPool, Postgres};
     use migrate::sqlx::{self, AssertSqlSafe, Connection as _, Row as _};
@@ -175,6 +177,33 @@ mod pg {
             ])
         });
         CLUSTER.as_ref()
+    }
+
+    /// The statements the server logged for `pool`'s one connection while `body` ran.
+    pub async fn logged<F: Future>(db: &Pg, pool: &PgPool, body: F) -> (F::Output, Vec<String>) {
+        let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+            .fetch_one(pool)
+            .await
+            .expect("pid");
+        let marker = |n: u32| format!("marker of backend {pid} number {n}");
+        let mark =
+            |n: u32| sqlx::raw_sql(AssertSqlSafe(format!("SELECT '{}'", marker(n)))).execute(pool);
+        mark(1).await.expect("marker");
+        let output = body.await;
+        mark(2).await.expect("marker");
+        let log = db.cluster.log();
+        let start = log.rfind(&marker(1)).expect("the first marker is logged");
+        let end = log.rfind(&marker(2)).expect("the second marker is logged");
+        let end = log[..end].rfind('\n').expect("a line");
+        let prefix = format!("[{pid}] LOG:  ");
+        let statements = log[start..end]
+            .lines()
+            .skip(1)
+            .filter_map(|line| line.split_once(&prefix).map(|(_, rest)| rest))
+            .filter(|rest| rest.starts_with("statement: ") || rest.starts_with("execute "))
+            .map(str::to_owned)
+            .collect();
+        (output, statements)
     }
 
     /// A fresh database on the shared cluster.

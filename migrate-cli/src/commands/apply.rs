@@ -1,18 +1,16 @@
-//! The commands that talk to a database: status, up, down, redo, baseline, force, forget;
-//! and the connection `adopt` works on.
+//! The commands that talk to a database: the settings, the connection and the dispatch of
+//! each (`status` and `up` have modules of their own); down, redo, baseline, force and
+//! forget here; and the connection `adopt` works on.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use migrate::{Connect, MigrationStatus, Migrator, Report, Runner, State, Transaction, Version};
-use migrate_core::hazard;
-use serde_json::json;
+use migrate::{Connect, Migrator, Report, Runner, State, Version};
 
+use super::up::report_lines;
 use crate::cli;
 use crate::database::{Database, Kind};
 use crate::exit::{self, Failure};
-use crate::output::{self, Color, Output};
-use crate::progress::Progress;
+use crate::output::Output;
 use crate::source::Source;
 
 /// The tracking table and lock settings of every database command.
@@ -28,6 +26,21 @@ pub struct Settings {
     pub locking: migrate::Locking,
     /// `--lease`.
     pub lease: Duration,
+    /// The timeouts and retries of the migrations' statements.
+    pub guard: Guard,
+}
+
+/// `--ddl-lock-timeout`, `--statement-timeout`, `--lock-retries`, `--lock-retry-pause`.
+#[derive(Clone, Copy, Debug)]
+pub struct Guard {
+    /// `--ddl-lock-timeout`.
+    pub ddl_lock_timeout: Option<Duration>,
+    /// `--statement-timeout`.
+    pub statement_timeout: Option<Duration>,
+    /// `--lock-retries`.
+    pub lock_retries: u32,
+    /// `--lock-retry-pause`.
+    pub lock_retry_pause: Duration,
 }
 
 /// A database command.
@@ -64,11 +77,11 @@ impl Op<'_> {
 }
 
 pub(super) struct Context<'a> {
-    migrator: &'a Migrator,
+    pub(super) migrator: &'a Migrator,
     /// The migrations directory as messages show it.
     pub(super) dir: &'a str,
     pub(super) settings: &'a Settings,
-    kind: Kind,
+    pub(super) kind: Kind,
     pub(super) out: &'a Output,
 }
 
@@ -86,7 +99,17 @@ impl Settings {
             .table(self.table.clone())
             .lock_timeout(self.lock_timeout)
             .locking(self.locking)
-            .lease(self.lease);
+            .lease(self.lease)
+            .lock_retries(self.guard.lock_retries)
+            .lock_retry_pause(self.guard.lock_retry_pause);
+        let runner = match self.guard.ddl_lock_timeout {
+            Some(timeout) => runner.ddl_lock_timeout(timeout),
+            None => runner,
+        };
+        let runner = match self.guard.statement_timeout {
+            Some(timeout) => runner.statement_timeout(timeout),
+            None => runner,
+        };
         match &self.schema {
             Some(schema) => runner.schema(schema.clone()),
             None => runner,
@@ -123,7 +146,7 @@ pub async fn run(
 }
 
 /// A version from the command line (the parser let only non-negative numbers through).
-fn version_of(value: i64) -> Result<Version, Failure> {
+pub(super) fn version_of(value: i64) -> Result<Version, Failure> {
     Version::new(value).ok_or_else(|| Failure::usage(migrate::NegativeVersion(value).to_string()))
 }
 
@@ -144,8 +167,8 @@ where
 
 async fn on(conn: &mut impl Conn, cx: &Context<'_>, op: Op<'_>) -> Result<u8, Failure> {
     match op {
-        Op::Status(args) => status(conn, cx, args).await,
-        Op::Up(args) => up(conn, cx, args).await,
+        Op::Status(args) => super::status::run(conn, cx, args).await,
+        Op::Up(args) => super::up::run(conn, cx, args).await,
         Op::Down(args) => down(conn, cx, args).await,
         Op::Redo => redo(conn, cx).await,
         Op::Baseline(version) => {
@@ -180,296 +203,6 @@ async fn on(conn: &mut impl Conn, cx: &Context<'_>, op: Op<'_>) -> Result<u8, Fa
         }
         Op::Adopt(args) => super::adopt::run(conn, cx, args).await,
     }
-}
-
-// ------------------------------------------------------------------------------- status
-
-fn state_name(state: &State) -> &'static str {
-    match state {
-        State::Applied => "applied",
-        State::Pending => "pending",
-        State::Edited { .. } => "edited",
-        State::Missing => "missing",
-        State::Dirty { .. } => "dirty",
-        State::InProgress { .. } => "in progress",
-    }
-}
-
-async fn status(conn: &mut impl Conn, cx: &Context<'_>, args: &cli::Status) -> Result<u8, Failure> {
-    let list = cx.runner().status(conn.db()).await?;
-    match args.format {
-        cli::Format::Json => cx.out.line(status_json(cx.migrator, &list)),
-        cli::Format::Table => print_status(cx, &list),
-    }
-    let clean = list.iter().all(|s| s.state == State::Applied);
-    if args.exit_code && !clean {
-        return Ok(exit::NOT_UP_TO_DATE);
-    }
-    Ok(exit::OK)
-}
-
-fn millis(duration: Option<Duration>) -> Option<u128> {
-    duration.map(|d| d.as_millis())
-}
-
-fn status_json(migrator: &Migrator, list: &[MigrationStatus]) -> String {
-    let items: Vec<serde_json::Value> = list
-        .iter()
-        .map(|s| {
-            let mut item = json!({
-                "version": s.version.get(),
-                "name": s.name,
-                "file": s.file,
-                "state": state_name(&s.state),
-                "applied_at": s.applied_at.map(|t| t.to_string()),
-                "duration_ms": millis(s.duration),
-            });
-            match &s.state {
-                State::Edited { applied_checksum } => {
-                    item["applied_checksum"] = json!(applied_checksum);
-                    item["file_checksum"] = json!(migrator
-                        .get(s.version)
-                        .map(|m| migrate_core::checksum::to_hex(m.checksum())));
-                }
-                State::Dirty {
-                    statements_done,
-                    error,
-                } => {
-                    item["statements_done"] = json!(statements_done);
-                    item["error"] = json!(error);
-                }
-                State::InProgress { statements_done } => {
-                    item["statements_done"] = json!(statements_done);
-                }
-                State::Applied | State::Pending | State::Missing => {}
-            }
-            item
-        })
-        .collect();
-    json!({ "migrations": items }).to_string()
-}
-
-fn print_status(cx: &Context<'_>, list: &[MigrationStatus]) {
-    let out = cx.out;
-    if list.is_empty() {
-        out.line("no migrations, none applied");
-        return;
-    }
-    let rows: Vec<Vec<output::Cell>> = list
-        .iter()
-        .map(|s| {
-            let color = match s.state {
-                State::Applied => Color::Green,
-                State::Pending => Color::Yellow,
-                _ => Color::Red,
-            };
-            vec![
-                (s.version.to_string(), None),
-                (s.name.clone(), None),
-                (s.state.to_string(), Some(color)),
-                (
-                    s.applied_at.map(|t| t.to_string()).unwrap_or_default(),
-                    Some(Color::Dim),
-                ),
-                (
-                    millis(s.duration).map_or(String::new(), |ms| format!("{ms} ms")),
-                    Some(Color::Dim),
-                ),
-            ]
-        })
-        .collect();
-    out.line(output::table(
-        out,
-        &["version", "name", "state", "applied at", "duration"],
-        &rows,
-    ));
-    let count = |name: &str| list.iter().filter(|s| state_name(&s.state) == name).count();
-    let summary: Vec<String> = [
-        "applied",
-        "pending",
-        "edited",
-        "missing",
-        "dirty",
-        "in progress",
-    ]
-    .into_iter()
-    .map(|name| (name, count(name)))
-    .filter(|(_, n)| *n > 0)
-    .map(|(name, n)| format!("{n} {name}"))
-    .collect();
-    out.line(summary.join(", "));
-    for s in list {
-        let file = s.file.as_deref().unwrap_or("");
-        match &s.state {
-            State::Edited { applied_checksum } => out.warning(format!(
-                "migration {} ({file}) was edited after it was applied: the database has sha256 {applied_checksum}; restore the file and put the change in a new migration",
-                s.version
-            )),
-            State::Dirty {
-                statements_done,
-                error,
-            } => out.warning(format!(
-                "migration {} ({file}) stopped after statement {statements_done}{}: repair, then `migrate up --resume`, or `migrate force {}` if you finished it by hand",
-                s.version,
-                error.as_ref().map(|e| format!(" ({e})")).unwrap_or_default(),
-                s.version
-            )),
-            State::Missing => out.warning(format!(
-                "migration {} ({}) is applied but not in {}: the database is newer than this directory",
-                s.version, s.name, cx.dir
-            )),
-            State::InProgress { .. } => out.note(format!(
-                "migration {} ({file}) is being applied by another runner, which holds the migration lock",
-                s.version
-            )),
-            State::Applied | State::Pending => {}
-        }
-    }
-}
-
-// ----------------------------------------------------------------------------------- up
-
-async fn up(conn: &mut impl Conn, cx: &Context<'_>, args: &cli::Up) -> Result<u8, Failure> {
-    let target = args.to.map(version_of).transpose()?;
-    if let Some(version) = target {
-        if cx.migrator.get(version).is_none() {
-            return Err(migrate::Error::UnknownVersion { version }.into());
-        }
-    }
-    let runner = cx
-        .runner()
-        .resume(args.resume)
-        .allow_missing(args.allow_missing)
-        .allow_out_of_order(args.allow_out_of_order);
-    if args.dry_run {
-        let steps = match target {
-            Some(target) => runner.plan_to(conn.db(), target).await?,
-            None => runner.plan(conn.db()).await?,
-        };
-        dry_run(cx, &steps);
-        return Ok(exit::OK);
-    }
-    // One run: it decides what to do under the lock (a second `migrate up` waits for the
-    // first instead of judging its half-done migration), and tells the bar as it goes.
-    let bar = Arc::new(Mutex::new(Bar::default()));
-    let out = *cx.out;
-    let seen = Arc::clone(&bar);
-    let runner = runner.on_progress(move |event| {
-        if let Ok(mut bar) = seen.lock() {
-            bar.on(event, &out);
-        }
-    });
-    let result = match target {
-        Some(target) => runner.run_to(conn.db(), target).await,
-        None => runner.run(conn.db()).await,
-    };
-    let applied = bar.lock().map_or(0, |mut bar| bar.finish());
-    match result {
-        Ok(report) if report.migrations.is_empty() => cx.out.line(format!(
-            "nothing to apply: {} migration(s), all applied{}",
-            cx.migrator.migrations().len(),
-            args.to.map(|to| format!(" up to {to}")).unwrap_or_default()
-        )),
-        Ok(report) => cx
-            .out
-            .line(format!("{} migration(s) applied", report.migrations.len())),
-        Err(e) => {
-            if applied > 0 {
-                cx.out
-                    .note(format!("{applied} migration(s) applied before the error"));
-            }
-            return Err(e.into());
-        }
-    }
-    Ok(exit::OK)
-}
-
-/// The progress bar of `up`, fed by the run.
-#[derive(Default)]
-struct Bar {
-    progress: Option<Progress>,
-    done: usize,
-}
-
-impl Bar {
-    fn on(&mut self, event: migrate::Progress<'_>, out: &Output) {
-        match event {
-            migrate::Progress::Planned { migrations } => {
-                self.progress = Some(Progress::start(migrations));
-            }
-            migrate::Progress::Started { version, name } => {
-                if let Some(p) = &self.progress {
-                    p.set(self.done, &format!("{version} {name}"));
-                }
-            }
-            migrate::Progress::Done(applied) => {
-                self.done += 1;
-                let line = report_line(out, "applied", applied);
-                match &self.progress {
-                    Some(p) => p.println(&line),
-                    None => println!("{line}"),
-                }
-            }
-            _ => {}
-        }
-    }
-
-    /// Removes the bar; how many migrations were applied.
-    fn finish(&mut self) -> usize {
-        if let Some(p) = self.progress.take() {
-            p.finish();
-        }
-        self.done
-    }
-}
-
-fn report_lines(out: &Output, verb: &str, report: &Report) -> Vec<String> {
-    report
-        .migrations
-        .iter()
-        .map(|m| report_line(out, verb, m))
-        .collect()
-}
-
-fn report_line(out: &Output, verb: &str, m: &migrate::Applied) -> String {
-    format!(
-        "{} {} {} {}",
-        out.paint(verb, Color::Green),
-        m.version,
-        m.name,
-        out.paint(&format!("({} ms)", m.duration.as_millis()), Color::Dim)
-    )
-}
-
-fn dry_run(cx: &Context<'_>, steps: &[migrate::Step]) {
-    let out = cx.out;
-    if steps.is_empty() {
-        out.line("-- nothing pending");
-        return;
-    }
-    for step in steps {
-        let mode = match step.transaction {
-            Transaction::Wrapped => "in a transaction",
-            Transaction::Disabled => "outside a transaction, statement by statement",
-        };
-        out.line(out.paint(
-            &format!("-- {} {} ({}): {mode}", step.version, step.name, step.file),
-            Color::Bold,
-        ));
-        out.line(step.sql.trim_end());
-        out.line("");
-        if step.transaction == Transaction::Wrapped {
-            let first_line = cx.migrator.get(step.version).map_or(1, |m| m.up().line());
-            for h in hazard::find(&step.sql, cx.kind.dialect()) {
-                out.warning(format!(
-                    "{}:{}: {h}",
-                    step.file,
-                    first_line.saturating_add(h.line.saturating_sub(1))
-                ));
-            }
-        }
-    }
-    out.line(format!("-- {} migration(s) would be applied", steps.len()));
 }
 
 // --------------------------------------------------------------------------- down, redo

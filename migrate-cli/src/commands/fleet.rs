@@ -173,7 +173,11 @@ fn shown(v: Option<migrate::Version>) -> String {
 
 fn print_status(out: &Output, format: Format, statuses: &[TenantStatus]) {
     let pending = |s: &TenantStatus| match s.state {
-        TenantState::Behind { pending } => Some(pending),
+        TenantState::Behind { pending, .. } => Some(pending),
+        _ => None,
+    };
+    let repeatables = |s: &TenantStatus| match s.state {
+        TenantState::Behind { repeatables, .. } => Some(repeatables),
         _ => None,
     };
     let error = |s: &TenantStatus| match &s.state {
@@ -185,7 +189,8 @@ fn print_status(out: &Output, format: Format, statuses: &[TenantStatus]) {
             .iter()
             .map(|s| {
                 json!({"target": s.target.to_string(), "newest": version(s.newest),
-                       "state": s.state.name(), "pending": pending(s), "error": error(s)})
+                       "state": s.state.name(), "pending": pending(s),
+                       "repeatables": repeatables(s), "error": error(s)})
             })
             .collect();
         out.line(json!({ "tenants": tenants }).to_string());
@@ -204,7 +209,10 @@ fn print_status(out: &Output, format: Format, statuses: &[TenantStatus]) {
                 (shown(s.newest), None),
                 (s.state.name().to_owned(), Some(color)),
                 (
-                    pending(s).map_or(String::new(), |p| p.to_string()),
+                    match (pending(s), repeatables(s)) {
+                        (Some(p), Some(r)) if r > 0 => format!("{p} + {r} repeatable"),
+                        (p, _) => p.map_or(String::new(), |p| p.to_string()),
+                    },
                     Some(Color::Dim),
                 ),
             ]
@@ -231,7 +239,8 @@ fn print_plan(out: &Output, format: Format, plans: &[TenantPlan]) {
                 Ok(steps) => {
                     json!({"target": p.target.to_string(), "steps": steps.iter().map(|s| json!({
                     "version": s.version.get(), "name": s.name, "file": s.file,
-                    "transaction": s.transaction == Transaction::Wrapped})).collect::<Vec<_>>()})
+                    "transaction": s.transaction == Transaction::Wrapped})).collect::<Vec<_>>(),
+                    "repeatables": p.repeatables})
                 }
                 Err(e) => json!({"target": p.target.to_string(), "error": exit::describe(e)}),
             })
@@ -239,23 +248,26 @@ fn print_plan(out: &Output, format: Format, plans: &[TenantPlan]) {
         out.line(json!({ "tenants": tenants }).to_string());
         return;
     }
+    let has_work = |p: &TenantPlan| {
+        p.steps
+            .as_ref()
+            .is_ok_and(|s| !s.is_empty() || !p.repeatables.is_empty())
+    };
     for plan in plans {
         match &plan.steps {
-            Ok(steps) if steps.is_empty() => {}
+            Ok(_) if !has_work(plan) => {}
             Ok(steps) => {
                 let list: Vec<String> = steps
                     .iter()
                     .map(|s| format!("{} {}", s.version, s.name))
+                    .chain(plan.repeatables.iter().map(|r| format!("repeatable {r}")))
                     .collect();
                 out.line(format!("{}: {}", plan.target, list.join(", ")));
             }
             Err(e) => out.error(format!("{}: {}", plan.target, exit::describe(e))),
         }
     }
-    let work = plans
-        .iter()
-        .filter(|p| p.steps.as_ref().is_ok_and(|s| !s.is_empty()))
-        .count();
+    let work = plans.iter().filter(|p| has_work(p)).count();
     let stuck = plans.iter().filter(|p| p.steps.is_err()).count();
     let stuck = match stuck {
         0 => String::new(),

@@ -28,9 +28,13 @@ pub fn run(source: &Source, args: &cli::Lock, out: &Output) -> Result<u8, Failur
                 source.display
             )),
             Some(lock) => out.line(format!(
-                "{}: up to date ({} migrations locked)",
+                "{}: up to date ({} migrations locked{})",
                 set.lock_display,
-                lock.entries.len()
+                lock.entries.len(),
+                match lock.repeatables.len() {
+                    0 => String::new(),
+                    n => format!(", {n} repeatable"),
+                }
             )),
         }
         return Ok(exit::OK);
@@ -41,6 +45,10 @@ pub fn run(source: &Source, args: &cli::Lock, out: &Output) -> Result<u8, Failur
             LockState::Unlocked(unlocked) => {
                 format!("does not lock migration(s) {}", versions(unlocked))
             }
+            LockState::Repeatables(names) => format!(
+                "does not hold the current content of repeatable migration(s) {}",
+                names.join(", ")
+            ),
             _ if lock.format < lock::FORMAT => format!(
                 "is in format {}, which the build refuses; `migrate lock` rewrites it in format {}",
                 lock.format,
@@ -56,18 +64,27 @@ pub fn run(source: &Source, args: &cli::Lock, out: &Output) -> Result<u8, Failur
     }
     refuse_empty(&set, args.allow_empty)?;
     let unlocked = versions(&set.unlocked());
+    let repeatables = set.repeatables_to_lock(&lock);
     write(&set)?;
-    if unlocked.is_empty() {
-        out.line(format!(
-            "{}: rewritten in format {}",
-            set.lock_display,
-            lock::FORMAT
-        ));
-    } else {
+    if !unlocked.is_empty() {
         out.line(format!(
             "{}: locked {} new migration(s): {unlocked}",
             set.lock_display,
             set.unlocked().len()
+        ));
+    }
+    if !repeatables.is_empty() {
+        out.line(format!(
+            "{}: recorded the current content of repeatable migration(s) {}",
+            set.lock_display,
+            repeatables.join(", ")
+        ));
+    }
+    if unlocked.is_empty() && repeatables.is_empty() {
+        out.line(format!(
+            "{}: rewritten in format {}",
+            set.lock_display,
+            lock::FORMAT
         ));
     }
     Ok(exit::OK)
@@ -128,6 +145,7 @@ fn refuse_empty(set: &MigrationSet, allow_empty: bool) -> Result<(), Failure> {
     if allow_empty {
         return Ok(());
     }
+    // A repeatable migration may change after it is locked: an empty one is not refused.
     let messages: Vec<String> = set
         .unlocked()
         .iter()

@@ -8,3 +8,6 @@ pub mod fleet;
 pub mod init;
 pub mod lock;
 pub mod renumber;
+pub mod repeatables;
+pub mod status;
+pub mod up;

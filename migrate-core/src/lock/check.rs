@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::checksum;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::scan;
-use crate::set::{Migration, MigrationSet};
+use crate::set::{Migration, MigrationSet, Repeatable};
 
 use super::{amend_advice, Lock, FORMAT};
 
@@ -21,18 +21,26 @@ pub(crate) struct Checks<'a> {
     /// A lock of an older format is refused, naming the command that rewrites it (the build
     /// does this; `migrate lock`, which rewrites it, does not).
     pub current_format: bool,
+    /// Repeatable migrations must be locked as they are (the build checks this; `migrate
+    /// lock`, which records them, does not).
+    pub repeatables: bool,
 }
 
 /// The lock's rules: released migrations unchanged (content and transaction mode) and
-/// present, nothing merged in below them, the lock in the current format.
+/// present, nothing merged in below them, repeatable migrations locked as they are, the lock
+/// in the current format.
 pub(crate) fn check(
-    migrations: &[Migration],
+    set: &MigrationSet,
     lock: Option<&Lock>,
     checks: &Checks<'_>,
     problems: &mut Diagnostics,
 ) {
+    let migrations = &set.migrations;
     let empty = Lock::default();
     let lock = lock.unwrap_or(&empty);
+    if checks.repeatables {
+        check_repeatables(&set.repeatables, lock, checks, problems);
+    }
     if checks.current_format && lock.format < FORMAT {
         problems.push(Diagnostic::new(
             checks.lock_display,
@@ -122,6 +130,59 @@ pub(crate) fn check(
     }
 }
 
+/// Repeatable migrations against the lock: each locked one present and as locked, and, with
+/// `require_locked`, each one locked.
+fn check_repeatables(
+    repeatables: &[Repeatable],
+    lock: &Lock,
+    checks: &Checks<'_>,
+    problems: &mut Diagnostics,
+) {
+    let record = "run `migrate lock` to record it (a repeatable migration may change: the lock holds its current checksum) and commit the lock";
+    for entry in &lock.repeatables {
+        let Some(r) = repeatables.iter().find(|r| r.script.rel == entry.file) else {
+            problems.push(Diagnostic::new(
+                scan::display_path(checks.display, &entry.file),
+                format!(
+                    "locked repeatable migration `{}` is gone: restore it, or run `migrate lock` to take it out of the lock (what it created stays in the database: drop that in a new migration)",
+                    entry.name
+                ),
+            ));
+            continue;
+        };
+        let message = if r.checksum != entry.checksum {
+            format!(
+                "repeatable migration `{}` changed since it was locked: the lock has sha256 {}, the file has {}; {record}",
+                r.name,
+                checksum::to_hex(&entry.checksum),
+                checksum::to_hex(&r.checksum)
+            )
+        } else if r.script.no_transaction != entry.no_transaction {
+            format!(
+                "repeatable migration `{}` changed its transaction mode since it was locked; {record}",
+                r.name
+            )
+        } else {
+            continue;
+        };
+        problems.push(Diagnostic::new(r.script.file.clone(), message));
+    }
+    if checks.require_locked {
+        for r in repeatables
+            .iter()
+            .filter(|r| lock.repeatable(&r.script.rel).is_none())
+        {
+            problems.push(Diagnostic::new(
+                r.script.file.clone(),
+                format!(
+                    "repeatable migration `{}` is not locked and `require_locked = true`: run `migrate lock` and commit {}",
+                    r.name, checks.lock_display
+                ),
+            ));
+        }
+    }
+}
+
 /// `name` in backticks, or, when it holds what does not show (spaces at an end, control,
 /// zero-width or non-ASCII space characters) or differs from `other` only in that, quoted with
 /// those escaped, and said.
@@ -151,6 +212,9 @@ pub enum LockState<'a> {
     Missing,
     /// These migrations are not locked yet (the work in progress).
     Unlocked(Vec<&'a Migration>),
+    /// Every migration is locked, but these repeatable migrations are new, changed or gone
+    /// (their names).
+    Repeatables(Vec<String>),
     /// Every migration is locked, but `migrate lock` would write the file differently: an
     /// older format, or the text was changed in a way that still verifies.
     Outdated,
@@ -171,6 +235,10 @@ impl LockState<'_> {
                     .collect();
                 Some(format!("stale: it lacks {}; {fix}", list.join(", ")))
             }
+            LockState::Repeatables(names) => Some(format!(
+                "stale: repeatable migration(s) {} changed since it was written; {fix}",
+                names.join(", ")
+            )),
             LockState::Outdated => Some(format!(
                 "stale: its text is not what `migrate lock` writes; {fix}"
             )),
@@ -192,10 +260,32 @@ impl MigrationSet {
             .collect()
     }
 
+    /// The names of the repeatable migrations `migrate lock` would record anew: new,
+    /// changed (content or transaction mode) or gone since `lock` was written.
+    pub fn repeatables_to_lock(&self, lock: &Lock) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .repeatables
+            .iter()
+            .filter(|r| {
+                lock.repeatable(&r.script.rel).is_none_or(|e| {
+                    e.checksum != r.checksum || e.no_transaction != r.script.no_transaction
+                })
+            })
+            .map(|r| r.name.clone())
+            .collect();
+        names.extend(
+            lock.repeatables
+                .iter()
+                .filter(|e| !self.repeatables.iter().any(|r| r.script.rel == e.file))
+                .map(|e| e.name.clone()),
+        );
+        names
+    }
+
     /// Whether the lock file is current (see [`LockState`]).
     pub fn lock_state(&self) -> LockState<'_> {
         let Some(lock) = &self.lock else {
-            return if self.migrations.is_empty() {
+            return if self.migrations.is_empty() && self.repeatables.is_empty() {
                 LockState::Current
             } else {
                 LockState::Missing
@@ -205,8 +295,13 @@ impl MigrationSet {
         if !unlocked.is_empty() {
             return LockState::Unlocked(unlocked);
         }
+        let changed = self.repeatables_to_lock(lock);
+        if !changed.is_empty() {
+            return LockState::Repeatables(changed);
+        }
         let mut read = lock.clone();
         read.entries.iter_mut().for_each(|e| e.line = 0);
+        read.repeatables.iter_mut().for_each(|r| r.line = 0);
         if read == self.to_lock() {
             LockState::Current
         } else {

@@ -6,13 +6,18 @@
 //! format 2
 //! head <64 hex>
 //! <version> <sha256, 64 hex> <transaction | no-transaction> <up script, relative to the directory>
+//! repeatable <sha256, 64 hex> <transaction | no-transaction> <file, relative to the directory>
 //! amend <version> <old sha256> <new sha256> <reason>
 //! seal <64 hex>
 //! ```
 //!
 //! `head` is the chain over the entries' versions and checksums in order (see
-//! [`crate::checksum::chain`]), the value a database's newest tracking row holds once it has
-//! applied every locked migration. Every entry a branch appends changes `head`, so two
+//! [`crate::checksum::chain`]), then over the repeatable migrations' names and checksums in
+//! name order ([`crate::checksum::chain_repeatable`]): the value a database's newest tracking
+//! row holds once it has applied every locked migration and repeatable migration. A lock
+//! without repeatable migrations reads and writes as before they existed. A repeatable
+//! migration's line holds its current checksum: `migrate lock` rewrites it when the file
+//! changes, with no amendment. Every entry a branch appends changes `head`, so two
 //! branches that each add a migration conflict in git. `seal` is the SHA-256 of the lines from
 //! `format` to the line before it (each followed by LF; comments and blank lines left out), so
 //! the transaction modes, file names and amendments cannot be edited by hand either.
@@ -79,6 +84,22 @@ pub struct Entry {
     pub line: u32,
 }
 
+/// A repeatable migration as the lock records it: its current content.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RepeatableEntry {
+    /// Its name, from its file (see [`crate::scheme::repeatable_name`]).
+    pub name: String,
+    /// The checksum of its script.
+    pub checksum: Digest32,
+    /// Whether it runs outside a transaction.
+    pub no_transaction: bool,
+    /// Its file, relative to the migrations directory (`R__<name>.sql`,
+    /// `repeatable/<name>.sql`).
+    pub file: String,
+    /// The line of the lock file the entry is on (0 for entries not read from a file).
+    pub line: u32,
+}
+
 /// A reviewed edit of a released migration: databases holding `old` may take `new`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Amendment {
@@ -99,6 +120,8 @@ pub struct Lock {
     pub format: u32,
     /// The released migrations, in version order.
     pub entries: Vec<Entry>,
+    /// The repeatable migrations with their current checksums, in name order.
+    pub repeatables: Vec<RepeatableEntry>,
     /// Reviewed edits, oldest first.
     pub amendments: Vec<Amendment>,
 }
@@ -108,17 +131,26 @@ impl Default for Lock {
         Self {
             format: FORMAT,
             entries: Vec::new(),
+            repeatables: Vec::new(),
             amendments: Vec::new(),
         }
     }
 }
 
 impl Lock {
-    /// The chain over the entries.
+    /// The chain over the entries, then over the repeatable migrations.
     pub fn head(&self) -> Digest32 {
-        self.entries.iter().fold(CHAIN_START, |acc, e| {
+        let versioned = self.entries.iter().fold(CHAIN_START, |acc, e| {
             checksum::chain(&acc, e.version, &e.checksum)
+        });
+        self.repeatables.iter().fold(versioned, |acc, r| {
+            checksum::chain_repeatable(&acc, &r.name, &r.checksum)
         })
+    }
+
+    /// The repeatable migration recorded for `file` (relative to the directory).
+    pub fn repeatable(&self, file: &str) -> Option<&RepeatableEntry> {
+        self.repeatables.iter().find(|r| r.file == file)
     }
 
     /// The entry of `version`.
@@ -149,6 +181,15 @@ impl Lock {
             };
             let hex = checksum::to_hex(&e.checksum);
             let _ = writeln!(body, "{} {hex} {mode}{}", e.version, e.file);
+        }
+        for r in &self.repeatables {
+            let mode = if r.no_transaction {
+                "no-transaction"
+            } else {
+                "transaction"
+            };
+            let hex = checksum::to_hex(&r.checksum);
+            let _ = writeln!(body, "repeatable {hex} {mode} {}", r.file);
         }
         for a in &self.amendments {
             let _ = writeln!(

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use crate::checksum::{self, Digest32};
 use crate::diagnostic::Diagnostic;
 
-use super::{seal, Amendment, Entry, Lock, FORMAT};
+use super::{seal, Amendment, Entry, Lock, RepeatableEntry, FORMAT};
 
 /// What to do about a lock that does not read: it was edited by hand or a merge broke it.
 const REDO: &str =
@@ -78,6 +78,7 @@ impl<'a> Reader<'a> {
                 Some(digest) => self.seal = Some((digest, number)),
                 None => self.bad(number, format!("`seal` is not 64 hexadecimal digits; {REDO}")),
             },
+            "repeatable" if self.lock.format >= 2 => self.repeatable(number, value),
             "amend" => match parse_amendment(value) {
                 Some(a) => self.lock.amendments.push(a),
                 None => self.bad(
@@ -132,6 +133,48 @@ impl<'a> Reader<'a> {
         }
         self.lock.entries.push(Entry {
             version,
+            checksum,
+            no_transaction,
+            file: file.to_owned(),
+            line: number,
+        });
+    }
+
+    fn repeatable(&mut self, number: u32, rest: &str) {
+        let mut fields = rest.splitn(3, ' ');
+        let checksum = fields.next().and_then(checksum::from_hex);
+        let mode = match fields.next() {
+            Some("transaction") => Some(false),
+            Some("no-transaction") => Some(true),
+            _ => None,
+        };
+        let file = fields.next().unwrap_or("");
+        let (Some(checksum), Some(no_transaction)) = (checksum, mode) else {
+            return self.bad(
+                number,
+                format!("expected `repeatable <sha256> transaction|no-transaction <file>`; {REDO}"),
+            );
+        };
+        let name = match crate::scheme::repeatable_name(file) {
+            Some(Ok(name)) => name,
+            _ => {
+                return self.bad(
+                    number,
+                    format!("`{file}` is not a repeatable migration's file (`R__<name>.sql` or `repeatable/<name>.sql`); {REDO}"),
+                )
+            }
+        };
+        if let Some(prev) = self.lock.repeatables.last() {
+            if prev.name >= name {
+                let message = format!(
+                    "repeatable migrations out of order: `{name}` after `{}`; {REDO}",
+                    prev.name
+                );
+                return self.bad(number, message);
+            }
+        }
+        self.lock.repeatables.push(RepeatableEntry {
+            name,
             checksum,
             no_transaction,
             file: file.to_owned(),

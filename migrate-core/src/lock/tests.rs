@@ -17,8 +17,30 @@ fn sample() -> Lock {
             entry(1, "a", false, "1_a.sql"),
             entry(20, "b", true, "20_with space/up.sql"),
         ],
+        repeatables: Vec::new(),
         amendments: Vec::new(),
     }
+}
+
+fn with_repeatables() -> Lock {
+    let mut lock = amended();
+    lock.repeatables = vec![
+        RepeatableEntry {
+            name: "grants".to_owned(),
+            checksum: checksum::checksum("g"),
+            no_transaction: true,
+            file: "repeatable/grants.sql".to_owned(),
+            line: 0,
+        },
+        RepeatableEntry {
+            name: "views".to_owned(),
+            checksum: checksum::checksum("v"),
+            no_transaction: false,
+            file: "repeatable/views.sql".to_owned(),
+            line: 0,
+        },
+    ];
+    lock
 }
 
 fn amended() -> Lock {
@@ -35,6 +57,7 @@ fn amended() -> Lock {
 
 fn without_lines(mut lock: Lock) -> Lock {
     lock.entries.iter_mut().for_each(|e| e.line = 0);
+    lock.repeatables.iter_mut().for_each(|r| r.line = 0);
     lock
 }
 
@@ -68,6 +91,53 @@ fn render_then_parse_round_trips_in_both_formats() {
         "{text}"
     );
     assert_eq!(Lock::parse(&text, "m").map(without_lines), Ok(old));
+}
+
+#[test]
+fn repeatable_lines_are_sealed_and_extend_the_head() {
+    let lock = with_repeatables();
+    let text = lock.render();
+    assert!(
+        text.contains(&format!(
+            "\nrepeatable {} no-transaction repeatable/grants.sql\nrepeatable {} transaction repeatable/views.sql\namend 1 ",
+            checksum::to_hex(&checksum::checksum("g")),
+            checksum::to_hex(&checksum::checksum("v"))
+        )),
+        "{text}"
+    );
+    assert_eq!(Lock::parse(&text, "m").map(without_lines), Ok(lock.clone()));
+    let versioned = amended().head();
+    let grants = checksum::chain_repeatable(&versioned, "grants", &checksum::checksum("g"));
+    let views = checksum::chain_repeatable(&grants, "views", &checksum::checksum("v"));
+    assert_eq!(lock.head(), views);
+    // without repeatable migrations, a lock is what it was before they existed
+    assert!(!amended().render().contains("repeatable"));
+
+    let edited = text.replace(
+        " no-transaction repeatable/grants.sql",
+        " transaction repeatable/grants.sql",
+    );
+    let found = problems(&edited);
+    assert!(
+        found[0].message.contains("`seal` does not match"),
+        "{found:?}"
+    );
+    let swapped = text.replace("repeatable/grants.sql", "repeatable/zz.sql");
+    let found = problems(&swapped);
+    assert!(
+        found[0]
+            .message
+            .starts_with("repeatable migrations out of order: `views` after `zz`"),
+        "{found:?}"
+    );
+    let bad = text.replace("repeatable/grants.sql", "1_grants.sql");
+    let found = problems(&bad);
+    assert!(
+        found[0]
+            .message
+            .starts_with("`1_grants.sql` is not a repeatable migration's file"),
+        "{found:?}"
+    );
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! Reads a migrations directory from disk: which entries are there and their text.
+//! Reads a migrations directory from disk: which entries are there and their text, the
+//! `repeatable/` subdirectory's included.
 //!
 //! Only reading happens here; what the names and contents mean is decided in `set`. What is
 //! not read is either passed over with a notice (README.md, `.gitkeep`) or, when it looks like
@@ -50,6 +51,9 @@ pub struct Listing {
     pub files: Vec<File>,
     /// Subdirectories holding `up.sql` or `down.sql`, sorted by name.
     pub dirs: Vec<Dir>,
+    /// `.sql` files in the `repeatable/` subdirectory, sorted by name (`rel` starts with
+    /// `repeatable/`).
+    pub repeatables: Vec<File>,
     /// Entries that are not migrations and were passed over, for `migrate check`.
     pub ignored: Vec<String>,
 }
@@ -129,6 +133,9 @@ pub fn scan(dir: &Path, dir_display: &str, problems: &mut Diagnostics) -> Listin
             continue;
         };
         match kind {
+            Kind::Dir if name == crate::scheme::REPEATABLE_DIR => {
+                listing.repeatables = repeatable_dir(&root, &target, &display, problems);
+            }
             Kind::Dir => match diesel_dir(&root, &target, &name, &display, problems) {
                 Some(d) => listing.dirs.push(d),
                 None if nested::sql_below(&target, &display, problems) => {}
@@ -294,6 +301,36 @@ fn diesel_dir(
         *slot = read(&path, format!("{name}/{file}"), file_display, problems);
     }
     Some(found)
+}
+
+/// The `.sql` files of the `repeatable/` subdirectory, read; SQL files below it and other
+/// spellings of `.sql` are reported as they are in the migrations directory.
+fn repeatable_dir(root: &Path, dir: &Path, display: &str, problems: &mut Diagnostics) -> Vec<File> {
+    let mut files = Vec::new();
+    for (name, path, kind) in entries(dir, display, problems) {
+        let shown = display_path(display, &name);
+        if name.starts_with('.') {
+            continue;
+        }
+        let Some((path, kind)) = inside(root, &path, kind, &shown, problems) else {
+            continue;
+        };
+        match kind {
+            Kind::Dir => {
+                nested::sql_below(&path, &shown, problems);
+            }
+            _ if !nested::is_sql(&name) => {}
+            Kind::Other => problems.push(not_regular(shown)),
+            Kind::File if !name.ends_with(".sql") => {
+                problems.push(nested::wrong_extension(&name, shown));
+            }
+            Kind::File => {
+                let rel = format!("{}/{name}", crate::scheme::REPEATABLE_DIR);
+                files.extend(read(&path, rel, shown, problems));
+            }
+        }
+    }
+    files
 }
 
 /// Reads a file found in the listing; a file that is not a regular file is not opened.

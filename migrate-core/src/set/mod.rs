@@ -5,15 +5,20 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::checksum::{Digest32, CHAIN_START};
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::directive::Allow;
 use crate::lock::{self, Checks, Lock};
 use crate::scan;
 use crate::scheme::Scheme;
 use crate::split::{self, Dialect};
 
 mod read;
+mod repeatable;
+
+pub use repeatable::Repeatable;
 
 use read::{check_scheme, diesel_like, dir_candidate, file_candidate, pair, read_lock};
 
@@ -63,6 +68,13 @@ pub struct Script {
     pub line: u32,
     /// The script runs outside a transaction, statement by statement.
     pub no_transaction: bool,
+    /// How long each statement may wait for a lock (`-- migrate:lock-timeout`).
+    pub lock_timeout: Option<Duration>,
+    /// How long each statement may run (`-- migrate:statement-timeout`).
+    pub statement_timeout: Option<Duration>,
+    /// The `-- migrate:allow` lines that cover this script: the file's header's, and those
+    /// inside the script.
+    pub allow: Vec<Allow>,
 }
 
 /// One migration, checked.
@@ -99,6 +111,8 @@ pub struct MigrationSet {
     pub scheme: Option<Scheme>,
     /// The migrations in version order.
     pub migrations: Vec<Migration>,
+    /// The repeatable migrations, in name order.
+    pub repeatables: Vec<Repeatable>,
     /// The lock file, if there is one.
     pub lock: Option<Lock>,
     /// The lock file's path on disk, whether or not it exists (the build watches it).
@@ -112,9 +126,12 @@ pub struct MigrationSet {
 }
 
 impl MigrationSet {
-    /// The chain over all migrations: the value the newest one carries.
+    /// The chain over every migration and then every repeatable migration (see
+    /// [`crate::checksum::chain_repeatable`]): the value the newest tracking row carries once
+    /// a database applied all of them, and the lock's `head` once all of them are locked.
     pub fn head(&self) -> Digest32 {
-        self.migrations.last().map_or(CHAIN_START, |m| m.chain)
+        let versioned = self.migrations.last().map_or(CHAIN_START, |m| m.chain);
+        repeatable::seal(&versioned, &self.repeatables)
     }
 
     /// The lock `migrate lock` writes: every migration of the set, in the current format,
@@ -130,6 +147,17 @@ impl MigrationSet {
                     checksum: m.checksum,
                     no_transaction: Some(m.up.no_transaction),
                     file: m.up.rel.clone(),
+                    line: 0,
+                })
+                .collect(),
+            repeatables: self
+                .repeatables
+                .iter()
+                .map(|r| lock::RepeatableEntry {
+                    name: r.name.clone(),
+                    checksum: r.checksum,
+                    no_transaction: r.script.no_transaction,
+                    file: r.script.rel.clone(),
                     line: 0,
                 })
                 .collect(),
@@ -151,8 +179,10 @@ impl MigrationSet {
             lock_display: &self.lock_display,
             require_locked,
             current_format: false,
+            // a changed repeatable migration is what `migrate lock` records
+            repeatables: false,
         };
-        lock::check(&self.migrations, Some(lock), &checks, &mut problems);
+        lock::check(self, Some(lock), &checks, &mut problems);
         problems
     }
 }
@@ -171,7 +201,12 @@ pub fn load(dir: &Path, display: &str, options: &Options) -> Result<MigrationSet
         .map(|path| Diagnostic::new(path.clone(), "not a migration: passed over"))
         .collect();
     let mut files = Vec::new();
+    let mut repeatable_files = Vec::new();
     for file in listing.files {
+        if crate::scheme::repeatable_name(&file.rel).is_some() {
+            repeatable_files.push(file);
+            continue;
+        }
         if !listing.dirs.is_empty() && !diesel_like(&file.rel) {
             // diesel reads only directories; loose files beside them are not migrations to it
             // (crates.io keeps a `data_oauth_github.sql` there), so they are passed over, noticed.
@@ -205,14 +240,18 @@ pub fn load(dir: &Path, display: &str, options: &Options) -> Result<MigrationSet
     }
     let scheme = check_scheme(&candidates, &mut problems);
     let migrations = pair(candidates, &failed, &mut problems);
-    for m in &migrations {
-        for script in std::iter::once(&m.up).chain(&m.down) {
-            if split::is_empty_script(&script.sql, Dialect::Postgres) {
-                notices.push(Diagnostic::new(
-                    script.file.clone(),
-                    "holds no SQL (empty or only comments)",
-                ));
-            }
+    let repeatables =
+        repeatable::read(repeatable_files, listing.repeatables, scheme, &mut problems);
+    let scripts = migrations
+        .iter()
+        .flat_map(|m| std::iter::once(&m.up).chain(&m.down))
+        .chain(repeatables.iter().map(|r| &r.script));
+    for script in scripts {
+        if split::is_empty_script(&script.sql, Dialect::Postgres) {
+            notices.push(Diagnostic::new(
+                script.file.clone(),
+                "holds no SQL (empty or only comments)",
+            ));
         }
     }
     let (lock_path, lock_display) = options.lock.clone().unwrap_or_else(|| {
@@ -228,25 +267,28 @@ pub fn load(dir: &Path, display: &str, options: &Options) -> Result<MigrationSet
         ));
     }
     let lock = read_lock(&lock_path, &lock_display, &mut problems);
+    let set = MigrationSet {
+        scheme,
+        migrations,
+        repeatables,
+        lock,
+        lock_path,
+        notices,
+        display: display.to_owned(),
+        lock_display,
+    };
     if options.check_lock {
         let checks = Checks {
             display,
-            lock_display: &lock_display,
+            lock_display: &set.lock_display,
             require_locked: options.require_locked,
             current_format: true,
+            repeatables: true,
         };
-        lock::check(&migrations, lock.as_ref(), &checks, &mut problems);
+        lock::check(&set, set.lock.as_ref(), &checks, &mut problems);
     }
     if problems.is_empty() {
-        Ok(MigrationSet {
-            scheme,
-            migrations,
-            lock,
-            lock_path,
-            notices,
-            display: display.to_owned(),
-            lock_display,
-        })
+        Ok(set)
     } else {
         Err(problems)
     }

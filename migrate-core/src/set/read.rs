@@ -6,6 +6,7 @@ use std::path::Path;
 
 use crate::checksum::{self, Digest32, CHAIN_START};
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::directive::Directives;
 use crate::lock::Lock;
 use crate::scan::{self, File};
 use crate::scheme::{self, Name, Role, Scheme};
@@ -64,25 +65,46 @@ pub(super) fn file_candidate(file: File, problems: &mut Diagnostics) -> Option<C
             return None;
         }
     };
-    let first = script(&file, sections.up);
+    let first = script(&file, sections.up, &sections.directives);
     let (up, down) = match name.role {
         Role::Down => (None, Some(first)),
-        _ => (Some(first), sections.down.map(|part| script(&file, part))),
+        _ => (
+            Some(first),
+            sections
+                .down
+                .map(|part| script(&file, part, &sections.directives)),
+        ),
     };
     let scheme = sections.scheme;
     Some(Candidate::new(name, scheme, file.display.clone(), up, down))
 }
 
-fn script(file: &File, part: Part) -> Script {
+/// The script `part` of `file`, with the file's timeouts and the `allow` lines that cover it:
+/// the header's, and those within its lines.
+pub(super) fn script(file: &File, part: Part, directives: &Directives) -> Script {
     let whole_file = part.start == 0 && part.end == file.text.len();
+    let sql = file.text.get(part.start..part.end).unwrap_or("").to_owned();
+    let lines = crate::directive::lines(&sql, 0, sql.len(), 1).len();
+    let last = part
+        .line
+        .saturating_add(u32::try_from(lines).unwrap_or(u32::MAX));
+    let allow = directives
+        .allow
+        .iter()
+        .filter(|a| a.whole_file || (part.line..=last).contains(&a.line))
+        .cloned()
+        .collect();
     Script {
         file: file.display.clone(),
         rel: file.rel.clone(),
         path: file.path.clone(),
-        sql: file.text.get(part.start..part.end).unwrap_or("").to_owned(),
+        sql,
         whole_file,
         line: part.line,
         no_transaction: part.no_transaction,
+        lock_timeout: directives.lock_timeout,
+        statement_timeout: directives.statement_timeout,
+        allow,
     }
 }
 
@@ -109,7 +131,7 @@ pub(super) fn dir_candidate(dir: scan::Dir, problems: &mut Diagnostics) -> Optio
             Ok(sections) => {
                 let mut part = sections.up;
                 part.no_transaction |= no_transaction;
-                Some(script(file, part))
+                Some(script(file, part, &sections.directives))
             }
             Err(list) => {
                 for (line, message) in list {

@@ -13,6 +13,8 @@ use sqlx::Database;
 
 mod cell;
 mod connect;
+pub(crate) mod guard;
+pub(crate) mod repeatable;
 pub mod tracking;
 
 #[cfg(feature = "mysql")]
@@ -24,6 +26,7 @@ mod sqlite;
 
 pub use cell::Cell;
 pub use connect::{Conn, Connect};
+pub(crate) use guard::{Guard, GuardSql, Scope, Support};
 pub(crate) use tracking::{Newest, Row, Table};
 
 pub(crate) mod sealed {
@@ -222,6 +225,31 @@ pub trait Driver: Database + Sized + sealed::Sealed {
     ) -> impl Future<Output = Result<bool, sqlx::Error>> + Send + 'a {
         let _ = conn;
         async { Ok(false) }
+    }
+
+    /// Whether `error` says a statement could not get a lock in time (PostgreSQL's
+    /// lock_not_available, 55P03; MySQL's ER_LOCK_WAIT_TIMEOUT, 1205): it did nothing, and
+    /// may be tried again once the lock is free.
+    #[doc(hidden)]
+    fn is_lock_timeout(error: &sqlx::Error) -> bool {
+        let _ = error;
+        false
+    }
+
+    /// Which timeouts this server has (see [`guard_sql`](Driver::guard_sql)).
+    #[doc(hidden)]
+    fn timeout_support<'a>(
+        conn: &'a mut Self::Connection,
+    ) -> impl Future<Output = Result<Support, sqlx::Error>> + Send + 'a {
+        let _ = conn;
+        async { Ok(Support::default()) }
+    }
+
+    /// The SQL that sets `guard`'s timeouts in `scope`, those `support` has.
+    #[doc(hidden)]
+    fn guard_sql(guard: &Guard, support: Support, scope: Scope) -> GuardSql {
+        let _ = (guard, support, scope);
+        GuardSql::default()
     }
 
     /// Where in the SQL text sent the error points, in characters from 0, when the database

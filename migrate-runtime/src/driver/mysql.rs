@@ -7,7 +7,11 @@ use sqlx::mysql::{MySql, MySqlConnection, MySqlDatabaseError};
 use sqlx::{AssertSqlSafe, Row as _};
 
 use super::connect::connect_borrowed;
-use super::{hex, lock_key, quote_with, same_on_every_database, Driver, Table, Types};
+use super::guard::mysql_seconds;
+use super::{
+    hex, lock_key, quote_with, same_on_every_database, Driver, Guard, GuardSql, Scope, Support,
+    Table, Types,
+};
 use crate::error::Error;
 
 connect_borrowed!(MySql, MySqlConnection);
@@ -92,6 +96,56 @@ impl Driver for MySql {
             Err(e) if error_number(&e) == Some(1193) => Ok(false),
             Err(e) => Err(e),
         }
+    }
+
+    fn is_lock_timeout(error: &sqlx::Error) -> bool {
+        // ER_LOCK_WAIT_TIMEOUT: a metadata lock (lock_wait_timeout) or a row lock
+        // (innodb_lock_wait_timeout) not granted in time
+        error_number(error) == Some(1205)
+    }
+
+    async fn timeout_support(conn: &mut MySqlConnection) -> Result<Support, sqlx::Error> {
+        // MariaDB has a statement timeout for every statement and per-statement settings;
+        // MySQL's max_execution_time covers only SELECT.
+        let row = sqlx::raw_sql("SELECT VERSION()").fetch_one(conn).await?;
+        let version: String = row.try_get(0)?;
+        let mariadb = version.contains("MariaDB");
+        Ok(Support {
+            lock: true,
+            statement: mariadb,
+            per_statement: mariadb,
+        })
+    }
+
+    fn guard_sql(guard: &Guard, support: Support, scope: Scope) -> GuardSql {
+        // DDL commits on its own here: there is no transaction scope, only the statement's
+        // (MariaDB) or the session's (MySQL)
+        let _ = scope;
+        let mut set = Vec::new();
+        // 0 is "none": the server's own setting stays
+        if let Some(lock) = guard.lock.filter(|d| !d.is_zero()) {
+            let seconds = mysql_seconds(lock);
+            set.push(format!("lock_wait_timeout = {seconds}"));
+            set.push(format!("innodb_lock_wait_timeout = {seconds}"));
+        }
+        if let Some(statement) = guard.statement.filter(|_| support.statement) {
+            let seconds = statement.as_secs_f64();
+            set.push(format!("max_statement_time = {seconds:.3}"));
+        }
+        if set.is_empty() {
+            return GuardSql::default();
+        }
+        if support.per_statement {
+            return GuardSql {
+                prefix: format!("SET STATEMENT {} FOR ", set.join(", ")),
+                ..GuardSql::default()
+            };
+        }
+        GuardSql::begin_with(
+            vec![format!("SET SESSION {}", set.join(", "))],
+            "SET SESSION lock_wait_timeout = DEFAULT, innodb_lock_wait_timeout = DEFAULT"
+                .to_owned(),
+        )
     }
 
     fn is_undefined_table(e: &sqlx::Error) -> bool {

@@ -7,7 +7,11 @@ use sqlx::postgres::{PgConnection, PgDatabaseError, PgErrorPosition, Postgres};
 use sqlx::{AssertSqlSafe, Row as _};
 
 use super::connect::connect_borrowed;
-use super::{hex, lock_key, quote_with, same_on_every_database, Driver, Table, Types};
+use super::guard::pg_millis;
+use super::{
+    hex, lock_key, quote_with, same_on_every_database, Driver, Guard, GuardSql, Scope, Support,
+    Table, Types,
+};
 use crate::error::Error;
 
 connect_borrowed!(Postgres, PgConnection);
@@ -154,6 +158,43 @@ impl Driver for Postgres {
     fn is_conflict(error: &sqlx::Error) -> bool {
         // serialization_failure, deadlock_detected
         pg_error(error).is_some_and(|d| matches!(d.code(), "40001" | "40P01"))
+    }
+
+    fn is_lock_timeout(error: &sqlx::Error) -> bool {
+        pg_error(error).is_some_and(|d| d.code() == "55P03")
+    }
+
+    async fn timeout_support(_: &mut PgConnection) -> Result<Support, sqlx::Error> {
+        Ok(Support {
+            lock: true,
+            statement: true,
+            per_statement: false,
+        })
+    }
+
+    fn guard_sql(guard: &Guard, _: Support, scope: Scope) -> GuardSql {
+        let settings = [
+            ("lock_timeout", guard.lock),
+            ("statement_timeout", guard.statement),
+        ];
+        let mut set = Vec::new();
+        let mut reset = Vec::new();
+        for (name, value) in settings {
+            match (value, scope) {
+                (Some(d), Scope::Transaction { .. }) => {
+                    set.push(format!("SET LOCAL {name} = {}", pg_millis(d)));
+                }
+                (None, Scope::Transaction { reset: true }) => {
+                    set.push(format!("SET LOCAL {name} TO DEFAULT"));
+                }
+                (Some(d), Scope::Session) => {
+                    set.push(format!("SET {name} = {}", pg_millis(d)));
+                    reset.push(format!("RESET {name}"));
+                }
+                (None, _) => {}
+            }
+        }
+        GuardSql::begin_with(set, reset.join("; "))
     }
 
     async fn wants_lease(conn: &mut PgConnection) -> Result<bool, sqlx::Error> {

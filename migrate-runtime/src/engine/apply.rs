@@ -1,17 +1,19 @@
 //! Applying pending migrations: a transactional one with its tracking row in one
-//! transaction, the others statement by statement with progress recorded after each, so that
-//! a failure or a crash leaves a dirty row that says where to resume.
+//! transaction, the others statement by statement with progress recorded after each (see
+//! [`super::script`]), then the repeatable migrations that changed (see [`super::repeatable`]),
+//! and last the newest row's chain sealed over them, for the fast path.
 
 use std::time::{Duration, Instant};
 
 use super::held::Held;
+use super::script::{in_transaction, one_by_one, Work};
 use super::validate::{self, Plan};
-use super::{atomic, locate, lock, millis, restore_after_failure, statements, Chains, Cx, Op};
-use crate::driver::tracking::{self, Write};
+use super::{atomic, lock, repeatable, restore_after_failure, Chains, Cx, Op};
+use crate::driver::tracking::{self, Newest, Write};
 use crate::driver::{Conn, Driver};
-use crate::error::Error;
+use crate::error::{Error, Subject};
 use crate::report::{Applied, Progress, Report};
-use crate::table::{Migration, Script, Transaction, Version};
+use crate::table::{Migration, Transaction, Version};
 
 /// `run` and `run_to`: the fast path, else the lock and the full path.
 pub(crate) async fn run<DB: Driver>(
@@ -47,7 +49,13 @@ pub(crate) async fn apply<DB: Driver>(
     let plan = validate::check(cx.migrator, &cx.rules::<DB>(&held.table), &rows, target)?;
     let chains = Chains::new(cx.migrator);
     record_amendments::<DB>(conn, held, &plan, &chains).await?;
-    let steps = usize::from(plan.resume.is_some()) + plan.pending.len();
+    // Repeatable migrations run once every migration of the set is applied: their rows are
+    // read now, so the count planned includes them.
+    let repeatables = match plan.complete {
+        true => repeatable::plan::<DB>(cx, conn, held).await?,
+        false => repeatable::Planned::default(),
+    };
+    let steps = usize::from(plan.resume.is_some()) + plan.pending.len() + repeatables.len();
     cx.progress(Progress::Planned { migrations: steps });
     let restore = held.restore.as_str();
     let mut report = Report::default();
@@ -79,7 +87,9 @@ pub(crate) async fn apply<DB: Driver>(
             {
                 wrapped::<DB>(conn, held, m, chain).await
             } else {
-                one_by_one::<DB>(conn, held, m, chain, resume_from).await
+                one_by_one::<DB>(conn, held, Work::Migration(m, chain), resume_from)
+                    .await
+                    .map(|duration| applied(m, duration))
             };
             if applied.is_err() {
                 restore_after_failure::<DB>(conn, restore).await;
@@ -90,7 +100,38 @@ pub(crate) async fn apply<DB: Driver>(
         }
     }
     reseal::<DB>(conn, held).await?;
+    if plan.complete {
+        report.repeatables = repeatable::apply::<DB>(cx, conn, held, repeatables).await?;
+        seal::<DB>(cx, conn, held).await?;
+    }
     Ok(report)
+}
+
+/// Once every repeatable migration is applied with its current content, the newest row (at
+/// the set's newest migration) takes the chain extended over them, so that the fast path's
+/// one row covers them too ([`crate::Migrator::head_chain`]).
+async fn seal<DB: Driver>(cx: Cx<'_>, conn: &mut DB::Connection, held: &Held) -> Result<(), Error> {
+    let Newest::Row {
+        version,
+        chain,
+        success: true,
+    } = held.newest::<DB>(conn).await?
+    else {
+        return Ok(());
+    };
+    let at_head = cx.migrator.head().map(|m| m.version().get()) == Some(version);
+    let Ok(chain) = <[u8; 32]>::try_from(chain.as_slice()) else {
+        return Ok(());
+    };
+    let sealed = cx.migrator.sealed(&chain);
+    if at_head && sealed != chain {
+        let write = Write::Reseal {
+            version,
+            chain: &sealed,
+        };
+        held.write::<DB>(conn, write).await?;
+    }
+    Ok(())
 }
 
 /// Reviewed edits (`migrate lock --amend`): the database takes the new checksum.
@@ -189,143 +230,6 @@ async fn wrapped<DB: Driver>(
     let record = |duration_ms: &str| {
         tracking::write_sql::<DB>(&held.table, insert(m, chain, duration_ms, true))
     };
-    in_transaction::<DB>(conn, held, m.version(), m.up(), &record).await?;
+    in_transaction::<DB>(conn, held, Subject::Migration(m.version()), m.up(), &record).await?;
     Ok(applied(m, start.elapsed()))
-}
-
-/// Runs `script` and the tracking write `record` gives (from the duration as SQL) in one
-/// fenced transaction, then puts the session back: in one batch where the database allows
-/// it, else statement by statement.
-pub(crate) async fn in_transaction<DB: Driver>(
-    conn: &mut DB::Connection,
-    held: &Held,
-    version: Version,
-    script: &Script,
-    record: &(dyn Fn(&str) -> String + Sync),
-) -> Result<(), Error> {
-    let after = held.restore.as_str();
-    if DB::BATCH {
-        // One round trip: the fence, the script and its row in one transaction, one batch.
-        let fence = held
-            .fence_in_batch::<DB>()
-            .map(|f| format!("{f};\n"))
-            .unwrap_or_default();
-        let head = format!("{}{fence}", locate::BATCH_BEGIN);
-        let batch = format!(
-            "{head}{}\n;\n{};\nCOMMIT;\n{after}",
-            script.sql(),
-            record(DB::BATCH_ELAPSED_MS)
-        );
-        if let Err((completed, e)) = DB::exec_counted(conn, &batch).await {
-            // The batch may have opened its transaction before failing; there may be none.
-            roll_back::<DB>(conn).await;
-            let before = 1 + usize::from(!fence.is_empty());
-            if let (Some(lease), true) = (&held.lease, completed + 1 == before) {
-                return Err(lease.lost());
-            }
-            let failed = (completed, e);
-            return Err(locate::in_batch::<DB>(
-                version,
-                script,
-                failed,
-                head.len(),
-                before,
-            ));
-        }
-        return Ok(());
-    }
-    let start = Instant::now();
-    DB::exec(conn, "BEGIN").await?;
-    if let Err(e) = held.fence::<DB>(conn).await {
-        roll_back::<DB>(conn).await;
-        return Err(e);
-    }
-    for statement in statements(script.sql(), DB::DIALECT) {
-        if let Err(e) = DB::exec(conn, statement.sql()).await {
-            roll_back::<DB>(conn).await;
-            return Err(locate::statement::<DB>(version, script, &statement, e));
-        }
-    }
-    if let Err(e) = DB::exec(conn, &record(&millis(start.elapsed()).to_string())).await {
-        roll_back::<DB>(conn).await;
-        return Err(e.into());
-    }
-    DB::exec(conn, "COMMIT").await?;
-    if !after.is_empty() {
-        DB::exec(conn, after).await?;
-    }
-    Ok(())
-}
-
-/// A migration run statement by statement, progress recorded after each (with the hash of
-/// the statements done, so a resume can tell they did not change); from statement
-/// `resume_from` + 1 when resuming a dirty one; then `after` (SQL, or empty).
-pub(crate) async fn one_by_one<DB: Driver>(
-    conn: &mut DB::Connection,
-    held: &Held,
-    m: &Migration,
-    chain: &[u8; 32],
-    resume_from: Option<usize>,
-) -> Result<Applied, Error> {
-    let script = m.up();
-    let version = m.version().get();
-    let statements = statements(script.sql(), DB::DIALECT);
-    let start = Instant::now();
-    let first = resume_from.unwrap_or(0);
-    match resume_from {
-        Some(done) => {
-            tracing::info!(version = %m.version(), file = script.file(), statement = done + 1, "resuming migration");
-        }
-        None => {
-            tracing::info!(version = %m.version(), file = script.file(), "applying migration statement by statement");
-            held.write::<DB>(conn, insert(m, chain, "0", false)).await?;
-        }
-    }
-    let total = statements.len();
-    let mut done_hash = validate::statements_hash(&statements, first);
-    for (index, statement) in statements.iter().enumerate().skip(first) {
-        let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
-        // outside a transaction, the lease is checked before each statement
-        held.fence::<DB>(conn).await?;
-        if let Err(e) = DB::exec(conn, statement.sql()).await {
-            let error = locate::statement::<DB>(m.version(), script, statement, e)
-                .with_progress(index, total);
-            let progress = Write::Progress {
-                version,
-                statements_done: count(index),
-                done_hash: &done_hash,
-                error: Some(&locate::recorded(&error)),
-            };
-            // The statement's error is the one to report, even if recording it fails too
-            // (on a lost connection, it does).
-            if let Err(e) = held.write::<DB>(conn, progress).await {
-                tracing::warn!(version, error = %e, "could not record where the migration stopped");
-            }
-            return Err(error);
-        }
-        done_hash = migrate_core::checksum::chain(
-            &done_hash,
-            count(index),
-            &migrate_core::checksum::checksum(statement.sql()),
-        );
-        let progress = Write::Progress {
-            version,
-            statements_done: count(index + 1),
-            done_hash: &done_hash,
-            error: None,
-        };
-        held.write::<DB>(conn, progress).await?;
-    }
-    let duration = start.elapsed();
-    let finish = Write::Finish {
-        version,
-        checksum: m.checksum(),
-        chain,
-        duration_ms: millis(duration),
-    };
-    held.write::<DB>(conn, finish).await?;
-    if !held.restore.is_empty() {
-        DB::exec(conn, &held.restore).await?;
-    }
-    Ok(applied(m, duration))
 }

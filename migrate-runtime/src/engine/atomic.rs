@@ -8,8 +8,8 @@ use super::held::Held;
 use super::validate::Plan;
 use super::{locate, millis, statements, Chains};
 use crate::driver::tracking::{self, Write};
-use crate::driver::{Driver, Table};
-use crate::error::Error;
+use crate::driver::{Driver, GuardSql, Scope};
+use crate::error::{Error, Subject};
 use crate::report::Applied;
 use crate::table::Transaction;
 
@@ -41,6 +41,35 @@ pub(crate) async fn apply<DB: Driver>(
             file: m.up().file().to_owned(),
         });
     }
+    // A lock timeout rolls all of them back: the transaction is tried again whole.
+    let mut retry = held.guards.retrier(&held.guards.defaults());
+    loop {
+        match all_in_one::<DB>(conn, held, plan, chains).await {
+            Err(e)
+                if retry
+                    .again::<DB>(e.failed_source(), &"the atomic run", "")
+                    .await => {}
+            Err(e) => {
+                let failed = plan
+                    .pending
+                    .iter()
+                    .find(|m| e.version() == Some(m.version()));
+                return Err(match failed {
+                    Some(m) => retry.finish::<DB>(e, m.up()),
+                    None => e,
+                });
+            }
+            Ok(applied) => return Ok(applied),
+        }
+    }
+}
+
+async fn all_in_one<DB: Driver>(
+    conn: &mut DB::Connection,
+    held: &Held,
+    plan: &Plan<'_>,
+    chains: &Chains<'_>,
+) -> Result<Vec<Applied>, Error> {
     DB::exec(conn, "BEGIN").await?;
     // one fence for the one transaction: it holds the lease row until the commit
     if let Err(e) = held.fence::<DB>(conn).await {
@@ -48,21 +77,30 @@ pub(crate) async fn apply<DB: Driver>(
         return Err(e);
     }
     let mut applied = Vec::new();
+    // a timeout one migration set lasts to the end of the transaction: the next one that
+    // sets none puts it back
+    let mut guarded = false;
     for m in &plan.pending {
         let start = Instant::now();
         let chain = chains.of(m)?;
+        let guard = held.guards.of::<DB>(conn, m.up()).await?;
+        let scope = Scope::Transaction { reset: guarded };
+        let guard_sql = held.guards.sql::<DB>(&guard, m.up(), scope);
+        guarded |= !guard.is_empty();
         let outcome = if DB::BATCH {
-            // the script and its row in one round trip
+            // the timeouts, the script and its row in one round trip
             let row = tracking::write_sql::<DB>(
                 &held.table,
                 insert(m, chain, DB::BATCH_ELAPSED_MS, true),
             );
-            let batch = format!("{}\n;\n{row};", m.up_sql());
-            DB::exec_counted(conn, &batch)
-                .await
-                .map_err(|failed| locate::in_batch::<DB>(m.version(), m.up(), failed, 0, 0))
+            let batch = format!("{}{}\n;\n{row};", guard_sql.begin, m.up_sql());
+            DB::exec_counted(conn, &batch).await.map_err(|failed| {
+                let subject = Subject::Migration(m.version());
+                let (shift, before) = (guard_sql.begin.len(), guard_sql.statements);
+                locate::in_batch::<DB>(subject, m.up(), failed, shift, before)
+            })
         } else {
-            one_transaction::<DB>(conn, &held.table, m, chain, start).await
+            one_transaction::<DB>(conn, held, m, chain, (start, &guard_sql)).await
         };
         if let Err(mut error) = outcome {
             if let Error::Failed { hint, source, .. } = &mut error {
@@ -90,17 +128,22 @@ pub(crate) async fn apply<DB: Driver>(
     Ok(applied)
 }
 
-/// One migration's statements and row inside the open transaction.
+/// One migration's timeouts, statements and row inside the open transaction.
 async fn one_transaction<DB: Driver>(
     conn: &mut DB::Connection,
-    table: &Table,
+    held: &Held,
     m: &crate::table::Migration,
     chain: &[u8; 32],
-    start: Instant,
+    (start, guard): (Instant, &GuardSql),
 ) -> Result<(), Error> {
+    if !guard.begin.is_empty() {
+        DB::exec(conn, &guard.begin).await?;
+    }
+    let table = &held.table;
     for statement in statements(m.up_sql(), DB::DIALECT) {
         if let Err(e) = DB::exec(conn, statement.sql()).await {
-            return Err(locate::statement::<DB>(m.version(), m.up(), &statement, e));
+            let subject = Subject::Migration(m.version());
+            return Err(locate::statement::<DB>(subject, m.up(), &statement, e));
         }
     }
     let ms = millis(start.elapsed()).to_string();

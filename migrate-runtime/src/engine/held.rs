@@ -6,8 +6,10 @@
 //! over waits for it (PostgreSQL, SQLite) or loses the certification (Galera): two holders
 //! can never both commit. Under a session lock, nothing is added.
 
+use super::guard::Guards;
 use super::lock::jittered;
 use super::lock::lease::Lease;
+use crate::driver::repeatable::{self, Applied};
 use crate::driver::tracking::{self, Newest, Row, Write};
 use crate::driver::{Driver, Table};
 use crate::error::Error;
@@ -25,6 +27,8 @@ pub(crate) struct Held {
     /// SQL that puts the session back after each migration (empty under a lease: nothing
     /// session-bound goes through a pooler).
     pub restore: String,
+    /// The timeouts and retries of the run's scripts.
+    pub guards: Guards,
 }
 
 impl Held {
@@ -52,6 +56,23 @@ impl Held {
         }
     }
 
+    /// The table of repeatable migrations beside the tracking table.
+    pub fn repeatable_table<DB: Driver>(&self) -> Table {
+        repeatable::table::<DB>(&self.table)
+    }
+
+    /// The rows of the repeatable migrations, by name; `None` when their table does not
+    /// exist.
+    pub async fn repeatables<DB: Driver>(
+        &self,
+        conn: &mut DB::Connection,
+    ) -> Result<Option<Vec<Applied>>, Error> {
+        let sql = self.read::<DB>(repeatable::history_sql::<DB>(
+            &self.repeatable_table::<DB>(),
+        ));
+        Ok(repeatable::fetch::<DB>(conn, &sql).await?)
+    }
+
     /// The statement that fences a batch (`BEGIN`, this, the work, `COMMIT`) on a database
     /// that takes batches; `None` without a lease.
     pub fn fence_in_batch<DB: Driver>(&self) -> Option<String> {
@@ -73,11 +94,21 @@ impl Held {
         conn: &mut DB::Connection,
         write: Write<'_>,
     ) -> Result<(), Error> {
+        self.write_sql::<DB>(conn, tracking::write_sql::<DB>(&self.table, write))
+            .await
+    }
+
+    /// A change to the tracking table or its sibling tables, as SQL, fenced in a transaction
+    /// of its own under a lease.
+    pub async fn write_sql<DB: Driver>(
+        &self,
+        conn: &mut DB::Connection,
+        sql: String,
+    ) -> Result<(), Error> {
         let Some(lease) = &self.lease else {
-            tracking::write::<DB>(conn, &self.table, write).await?;
+            DB::exec(conn, &sql).await?;
             return Ok(());
         };
-        let sql = tracking::write_sql::<DB>(&self.table, write);
         if DB::BATCH {
             let batch = format!("BEGIN;\n{};\n{sql};\nCOMMIT;", lease.assert_sql::<DB>());
             return match DB::exec_counted(conn, &batch).await {

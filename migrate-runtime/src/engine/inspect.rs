@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use super::validate::{self, hex};
 use super::{lock, statements, Cx};
+use crate::driver::repeatable;
 use crate::driver::tracking::{self, Row};
 use crate::driver::{Conn, Driver, Table};
 use crate::error::Error;
-use crate::report::{MigrationStatus, State, Step};
+use crate::report::{MigrationStatus, RepeatableState, RepeatableStatus, State, Step};
 use crate::table::{Migration, Transaction, Version};
 use crate::version::Timestamp;
 
@@ -92,6 +93,65 @@ fn line(
         applied_at: row.map(|r| Timestamp::from_unix_micros(r.applied_at_micros)),
         duration: row.map(|r| Duration::from_millis(u64::try_from(r.duration_ms).unwrap_or(0))),
     }
+}
+
+/// `repeatable_status`: every repeatable migration of the set, and those the database
+/// recorded that the set lacks, by name.
+pub(crate) async fn repeatable_status<DB: Driver>(
+    cx: Cx<'_>,
+    conn: &mut Conn<'_, DB>,
+) -> Result<Vec<RepeatableStatus>, Error> {
+    let table = cx.table::<DB>()?.resolve::<DB>(conn.get()).await?;
+    let sql = repeatable::history_sql::<DB>(&repeatable::table::<DB>(&table));
+    let rows = repeatable::fetch::<DB>(conn.get(), &sql)
+        .await?
+        .unwrap_or_default();
+    let running =
+        rows.iter().any(|r| !r.success) && lock::held_elsewhere(cx, conn, &table).await?.is_some();
+    let line = |name: &str, file: Option<&str>, row: Option<&repeatable::Applied>, state| {
+        RepeatableStatus {
+            name: name.to_owned(),
+            file: file.map(str::to_owned),
+            state,
+            applied_at: row.map(|r| Timestamp::from_unix_micros(r.applied_at_micros)),
+            duration: row.map(|r| Duration::from_millis(u64::try_from(r.duration_ms).unwrap_or(0))),
+        }
+    };
+    let mut out: Vec<RepeatableStatus> = cx
+        .migrator
+        .repeatables()
+        .iter()
+        .map(|r| {
+            let row = rows.iter().find(|row| row.name == r.name());
+            let done =
+                |row: &repeatable::Applied| usize::try_from(row.statements_done).unwrap_or(0);
+            let state = match row {
+                None => RepeatableState::Pending,
+                Some(row) if !row.success && running => RepeatableState::InProgress {
+                    statements_done: done(row),
+                },
+                Some(row) if !row.success => RepeatableState::Dirty {
+                    statements_done: done(row),
+                    error: row.error.clone(),
+                },
+                Some(row) if row.checksum.as_slice() != r.checksum() => RepeatableState::Changed {
+                    applied_checksum: hex(&row.checksum),
+                },
+                Some(_) => RepeatableState::Applied,
+            };
+            line(r.name(), Some(r.script().file()), row, state)
+        })
+        .collect();
+    for row in rows.iter().filter(|row| {
+        !cx.migrator
+            .repeatables()
+            .iter()
+            .any(|r| r.name() == row.name)
+    }) {
+        out.push(line(&row.name, None, Some(row), RepeatableState::Removed));
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
 }
 
 /// `plan` and `plan_to`: what `run_to(target)` would apply, or the error it would stop with.

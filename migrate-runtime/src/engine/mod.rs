@@ -5,6 +5,9 @@
 //! - [`lock`]: taking and releasing the migration lock; [`locked`] wraps every operation
 //!   that writes ([`Op`]);
 //! - [`apply`], [`atomic`]: applying pending migrations, one transaction each or all in one;
+//!   [`script`]: running one script, in its transaction or statement by statement, guarded
+//!   by its timeouts ([`guard`]) and retried on a lock timeout; [`repeatable`]: the repeatable
+//!   migrations that changed, after the others;
 //! - [`locate`]: placing a failed statement in its file;
 //! - [`undo`]; [`admin`]: baseline, force, forget; [`inspect`]: status and plan;
 //! - [`adopt`]: taking over another tool's history.
@@ -27,10 +30,13 @@ pub(crate) mod admin;
 pub(crate) mod adopt;
 pub(crate) mod apply;
 pub(crate) mod atomic;
+pub(crate) mod guard;
 pub(crate) mod held;
 pub(crate) mod inspect;
 pub(crate) mod locate;
 pub(crate) mod lock;
+pub(crate) mod repeatable;
+pub(crate) mod script;
 pub(crate) mod undo;
 pub(crate) mod validate;
 
@@ -183,6 +189,7 @@ async fn under_lock<DB: Driver>(
         table: table.clone(),
         lease: lease.cloned(),
         restore,
+        guards: guard::Guards::new(cx.options, lease.is_some()),
     };
     let work = async {
         match op {

@@ -2,12 +2,12 @@
 
 use std::time::Instant;
 
-use super::apply::in_transaction;
 use super::held::Held;
+use super::script::in_transaction;
 use super::{locate, restore_after_failure, statements, validate, Cx};
 use crate::driver::tracking::{self, Write};
 use crate::driver::Driver;
-use crate::error::Error;
+use crate::error::{Error, Subject};
 use crate::report::{Applied, Progress, Report};
 use crate::table::{Migration, Script, Transaction, Version};
 
@@ -62,6 +62,15 @@ pub(crate) async fn undo<DB: Driver>(
         cx.progress(Progress::Done(&undone));
         report.migrations.push(undone);
     }
+    if !report.migrations.is_empty() && held.repeatables::<DB>(conn).await?.is_some() {
+        // The down scripts may have dropped what a repeatable migration made (a view over a
+        // table, with CASCADE): the next run that reaches the newest migration applies them
+        // all again.
+        let table = held.repeatable_table::<DB>();
+        held.write_sql::<DB>(conn, format!("DELETE FROM {}", table.sql))
+            .await?;
+        tracing::info!(table = %table.key, "repeatable migrations forgotten: the next run applies them again");
+    }
     Ok(report)
 }
 
@@ -78,7 +87,8 @@ async fn undo_one<DB: Driver>(
     };
     if down.transaction() == Transaction::Wrapped && DB::TRANSACTIONAL_DDL {
         let sql = tracking::write_sql::<DB>(&held.table, delete);
-        return in_transaction::<DB>(conn, held, m.version(), down, &|_| sql.clone())
+        let subject = Subject::Migration(m.version());
+        return in_transaction::<DB>(conn, held, subject, down, &|_| sql.clone())
             .await
             .map_err(|e| e.in_undo(None));
     }
@@ -86,7 +96,8 @@ async fn undo_one<DB: Driver>(
     for (index, statement) in statements.iter().enumerate() {
         held.fence::<DB>(conn).await?;
         if let Err(e) = DB::exec(conn, statement.sql()).await {
-            let error = locate::statement::<DB>(m.version(), down, statement, e);
+            let error =
+                locate::statement::<DB>(Subject::Migration(m.version()), down, statement, e);
             return Err(error.in_undo(Some((index, statements.len()))));
         }
     }

@@ -22,14 +22,19 @@ pub(crate) fn up_to_date(migrator: &Migrator, newest: &Newest, target: Option<Ve
         success: true,
     } = newest
     else {
-        return migrator.migrations().is_empty() && *newest == Newest::Empty;
+        // Repeatable migrations without versioned ones have no row to seal: such a set takes
+        // the lock to compare their rows at every run.
+        return migrator.migrations().is_empty()
+            && migrator.repeatables().is_empty()
+            && *newest == Newest::Empty;
     };
     let Some(version) = Version::new(*version) else {
         return false;
     };
     let at_head = migrator.head().map(Migration::version) == Some(version);
-    // The chain covers every version and checksum up to this one: equal chains mean the
-    // history applied was exactly the embedded one.
+    // The chain covers every version and checksum up to this one, and at the head every
+    // repeatable migration's checksum: equal chains mean the history applied was exactly the
+    // embedded one.
     if at_head {
         return target.is_none_or(|target| target <= version)
             && chain.as_slice() == migrator.head_chain();
@@ -67,6 +72,9 @@ pub(crate) struct Plan<'m> {
     pub resume: Option<(&'m Migration, usize)>,
     /// The pending migrations, in order.
     pub pending: Vec<&'m Migration>,
+    /// Once these are applied, every migration of the set is: the repeatable migrations
+    /// follow (a target below a pending migration leaves them for a later run).
+    pub complete: bool,
 }
 
 /// Validates the applied history against the set and works out what is pending, up to
@@ -77,7 +85,10 @@ pub(crate) fn check<'m>(
     rows: &[Row],
     target: Option<Version>,
 ) -> Result<Plan<'m>, Error> {
-    let mut plan = Plan::default();
+    let mut plan = Plan {
+        complete: true,
+        ..Plan::default()
+    };
     let mut below = migrate_core::checksum::CHAIN_START.to_vec();
     for row in rows {
         let chain_below = std::mem::replace(&mut below, row.chain.clone());
@@ -122,7 +133,11 @@ pub(crate) fn check<'m>(
     let recorded: BTreeMap<i64, &Row> = rows.iter().map(|r| (r.version, r)).collect();
     let newest = rows.iter().filter(|r| r.success).max_by_key(|r| r.version);
     for m in migrator.migrations() {
-        if recorded.contains_key(&m.version().get()) || target.is_some_and(|t| m.version() > t) {
+        if recorded.contains_key(&m.version().get()) {
+            continue;
+        }
+        if target.is_some_and(|t| m.version() > t) {
+            plan.complete = false;
             continue;
         }
         if let Some(row) = newest.filter(|n| n.version > m.version().get()) {
@@ -186,9 +201,10 @@ fn out_of_order(migrator: &Migrator, m: &Migration, newest: &Row) -> Error {
     let newest_version = Version::__checked(newest.version);
     // The newest row carries the chain of the set it was applied with: when that equals this
     // set's chain there, every older migration of this set was applied before it.
-    let covers_older = migrator
-        .chain_of(newest_version)
-        .is_some_and(|chain| newest.chain.as_slice() == chain);
+    // (at the head, sealed over the repeatable migrations, when they did not change since)
+    let covers_older = migrator.chain_of(newest_version).is_some_and(|chain| {
+        newest.chain.as_slice() == chain || newest.chain.as_slice() == migrator.sealed(&chain)
+    });
     if covers_older {
         Error::Unrecorded {
             version,
@@ -251,4 +267,4 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 #[path = "validate_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -22,7 +22,7 @@ fn set_with(specs: &[(i64, &str, bool)], amendments: Vec<Amendment>) -> Migrator
                 Transaction::Wrapped
             };
             let len = u16::try_from(file.len()).unwrap_or(0);
-            let up = Script::owned(format!("{file}{sql}"), 1, len, transaction);
+            let up = Script::owned(format!("{file}{sql}"), (1, len), transaction, 0);
             head = chain(&head, version, &checksum(sql));
             Migration::owned(
                 Version::__checked(version),
@@ -33,10 +33,40 @@ fn set_with(specs: &[(i64, &str, bool)], amendments: Vec<Amendment>) -> Migrator
             )
         })
         .collect();
-    Migrator::owned(migrations, amendments, head)
+    Migrator::owned(migrations, amendments, Vec::new(), head)
 }
 
-fn set(specs: &[(i64, &str)]) -> Migrator {
+/// `migrator` with repeatable migrations `m/repeatable/<name>.sql`, given in name order.
+pub(crate) fn with_repeatables(migrator: &Migrator, specs: &[(&str, &str, bool)]) -> Migrator {
+    let repeatables: Vec<crate::table::Repeatable> = specs
+        .iter()
+        .map(|&(name, sql, no_tx)| {
+            let file = format!("m/repeatable/{name}.sql");
+            let start = u16::try_from("m/repeatable/".len()).unwrap_or(0);
+            let end = start + u16::try_from(name.len()).unwrap_or(0);
+            let transaction = if no_tx {
+                Transaction::Disabled
+            } else {
+                Transaction::Wrapped
+            };
+            let len = u16::try_from(file.len()).unwrap_or(0);
+            let script = Script::owned(format!("{file}{sql}"), (1, len), transaction, 0);
+            crate::table::Repeatable::owned(script, checksum(sql), start..end)
+        })
+        .collect();
+    let versioned = migrator.chains().last().unwrap_or(CHAIN_START);
+    let head = repeatables.iter().fold(versioned, |c, r| {
+        migrate_core::checksum::chain_repeatable(&c, r.name(), r.checksum())
+    });
+    Migrator::owned(
+        migrator.migrations().to_vec(),
+        migrator.amendments().to_vec(),
+        repeatables,
+        head,
+    )
+}
+
+pub(crate) fn set(specs: &[(i64, &str)]) -> Migrator {
     let specs: Vec<(i64, &str, bool)> = specs.iter().map(|&(v, s)| (v, s, false)).collect();
     set_with(&specs, Vec::new())
 }
@@ -51,7 +81,7 @@ const RULES: Rules<'static> = Rules {
 };
 
 /// The rows a database holds after applying `versions` of `migrator` in order.
-fn applied(migrator: &Migrator, versions: &[i64]) -> Vec<Row> {
+pub(crate) fn applied(migrator: &Migrator, versions: &[i64]) -> Vec<Row> {
     versions
         .iter()
         .map(|&v| {
@@ -77,7 +107,7 @@ fn pending(plan: &Plan<'_>) -> Vec<i64> {
     plan.pending.iter().map(|m| m.version().get()).collect()
 }
 
-fn newest(rows: &[Row]) -> Newest {
+pub(crate) fn newest(rows: &[Row]) -> Newest {
     rows.last().map_or(Newest::Empty, |r| Newest::Row {
         version: r.version,
         chain: r.chain.clone(),
@@ -106,6 +136,45 @@ fn up_to_date_when_the_newest_row_carries_the_head_chain() {
     assert!(!up_to_date(&m, &newest(&dirty), None));
     let check = check(&m, &RULES, &rows, None).map(|p| pending(&p));
     assert_eq!(check.ok(), Some(vec![]));
+}
+
+#[test]
+fn the_head_chain_covers_the_repeatable_migrations() {
+    let plain = set(&[(1, "a;"), (2, "b;")]);
+    let m = with_repeatables(&plain, &[("grants", "g;", true), ("views", "v;", false)]);
+    let mut rows = applied(&m, &[1, 2]);
+    // the versioned chain alone: the repeatable migrations are not applied yet
+    assert!(!up_to_date(&m, &newest(&rows), None));
+    assert!(!up_to_date(&m, &newest(&rows), Some(Version::__checked(2))));
+    assert!(up_to_date(
+        &m,
+        &newest(&rows[..1]),
+        Some(Version::__checked(1))
+    ));
+    // sealed over their checksums: one row says everything is applied
+    let sealed = m.sealed(&m.chain_of(Version::__checked(2)).unwrap_or(CHAIN_START));
+    assert_eq!(&sealed, m.head_chain());
+    rows[1].chain = sealed.to_vec();
+    assert!(up_to_date(&m, &newest(&rows), None));
+    // another content of one of them, or a revert to an older one: another head
+    let edited = with_repeatables(&plain, &[("grants", "g;", true), ("views", "v2;", false)]);
+    assert!(!up_to_date(&edited, &newest(&rows), None));
+    // a set of repeatable migrations alone has no row to seal: it always looks
+    let only = with_repeatables(&set(&[]), &[("views", "v;", false)]);
+    assert!(!up_to_date(&only, &Newest::Empty, None));
+    // a sealed head still tells a deleted row from a late merge
+    let later = with_repeatables(
+        &set(&[(1, "a;"), (2, "b;")]),
+        &[("grants", "g;", true), ("views", "v;", false)],
+    );
+    let gap = vec![rows[1].clone()];
+    let error = check(&later, &RULES, &gap, None).err();
+    assert!(matches!(error, Some(Error::Unrecorded { .. })), "{error:?}");
+    // complete: once applied, every migration is; with a target below one, not
+    let partial = applied(&m, &[1]);
+    assert!(check(&m, &RULES, &partial, None).is_ok_and(|p| p.complete));
+    let to_1 = check(&m, &RULES, &partial, Some(Version::__checked(1)));
+    assert!(to_1.is_ok_and(|p| !p.complete));
 }
 
 #[test]

@@ -6,10 +6,17 @@ use crate::version::Version;
 
 #[cfg(feature = "_db")]
 mod database;
+mod describe;
+#[cfg(feature = "_db")]
+mod failed;
 mod text;
 
 #[cfg(feature = "_db")]
 pub use database::DatabaseError;
+#[cfg(feature = "_db")]
+pub use failed::LockWait;
+#[cfg(feature = "_db")]
+pub(crate) use failed::Subject;
 pub use text::Vocabulary;
 
 /// What went wrong, and what to do about it.
@@ -33,7 +40,7 @@ pub enum Error {
     /// A statement of a migration failed; the database's error is the source (its message
     /// and SQLSTATE: [`DatabaseError`]).
     #[cfg(feature = "_db")]
-    #[error("{}", text::failed(*version, file, (*line, *column), hint.as_deref(), (*statement, *undo, *cause), &Vocabulary::LIBRARY))]
+    #[error("{}", failed::failed(failed::Subject::Migration(*version), file, (*line, *column), hint.as_deref(), (*statement, *undo, *cause), &Vocabulary::LIBRARY))]
     Failed {
         /// The migration.
         version: Version,
@@ -53,6 +60,44 @@ pub enum Error {
         /// locked database, a cancelled statement), when the error says so.
         cause: Option<&'static str>,
         /// The database's error.
+        #[source]
+        source: DatabaseError,
+    },
+
+    /// A statement of a repeatable migration failed; the database's error is the source.
+    #[cfg(feature = "_db")]
+    #[error("{}", failed::failed(failed::Subject::Repeatable(name), file, (*line, *column), hint.as_deref(), (*statement, false, *cause), &Vocabulary::LIBRARY))]
+    RepeatableFailed {
+        /// The repeatable migration's name.
+        name: String,
+        /// Its file.
+        file: String,
+        /// 1-based line in the file, when the database or the splitter places the error.
+        line: Option<u32>,
+        /// 1-based column in the file, when the database places the error.
+        column: Option<u32>,
+        /// The database's hint or a note of ours.
+        hint: Option<String>,
+        /// For a script run statement by statement: statements done, and how many there are.
+        statement: Option<(usize, usize)>,
+        /// What went wrong that is not the script's fault, when the error says so.
+        cause: Option<&'static str>,
+        /// The database's error.
+        #[source]
+        source: DatabaseError,
+    },
+
+    /// A statement could not get a lock it needs within the lock timeout
+    /// (`-- migrate:lock-timeout`, [`crate::Runner::ddl_lock_timeout`]), on its first try and
+    /// on every retry: another transaction held a lock on the table it works on all along.
+    #[cfg(feature = "_db")]
+    #[error("{}", failed::lock_not_available(wait, &Vocabulary::LIBRARY))]
+    LockNotAvailable {
+        /// Which statement, which table, the timeout, the attempts (boxed: the error stays
+        /// small on every path that returns it).
+        wait: Box<LockWait>,
+        /// The database's error of the last attempt (SQLSTATE 55P03 on PostgreSQL, 1205 on
+        /// MySQL and MariaDB).
         #[source]
         source: DatabaseError,
     },
@@ -122,6 +167,23 @@ pub enum Error {
     Dirty {
         /// The migration.
         version: Version,
+        /// Its file.
+        file: String,
+        /// Statements done.
+        done: usize,
+        /// Statements in the script.
+        total: usize,
+        /// Line of the statement to resume at.
+        line: u32,
+        /// The error recorded when it stopped, if it failed rather than being killed.
+        error: Option<String>,
+    },
+
+    /// A repeatable migration run statement by statement stopped part-way.
+    #[error("{}", text::repeatable_dirty(name, file, (*done, *total, *line), error.as_deref(), &Vocabulary::LIBRARY))]
+    RepeatableDirty {
+        /// The repeatable migration's name.
+        name: String,
         /// Its file.
         file: String,
         /// Statements done.
@@ -456,10 +518,33 @@ pub enum Error {
 impl Error {
     /// A statement-by-statement failure: `done` of `total` statements applied.
     pub(crate) fn with_progress(mut self, done: usize, total: usize) -> Self {
-        if let Error::Failed { statement, .. } = &mut self {
-            *statement = Some((done, total));
+        match &mut self {
+            Error::Failed { statement, .. } | Error::RepeatableFailed { statement, .. } => {
+                *statement = Some((done, total));
+            }
+            Error::LockNotAvailable { wait, .. } => wait.progress = Some((done, total)),
+            _ => {}
         }
         self
+    }
+
+    /// The migration a failed statement belongs to.
+    pub(crate) fn version(&self) -> Option<Version> {
+        match self {
+            Error::Failed { version, .. } => Some(*version),
+            Error::LockNotAvailable { wait, .. } => wait.version,
+            _ => None,
+        }
+    }
+
+    /// The database's error of a failed statement.
+    pub(crate) fn failed_source(&self) -> Option<&sqlx::Error> {
+        match self {
+            Error::Failed { source, .. }
+            | Error::RepeatableFailed { source, .. }
+            | Error::LockNotAvailable { source, .. } => Some(source.sqlx()),
+            _ => None,
+        }
     }
 
     /// A failure of a down script, with its progress when it ran statement by statement.
@@ -479,103 +564,5 @@ impl Error {
 impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
         Error::Database(e)
-    }
-}
-
-impl Error {
-    /// The message, with its advice in `words`: [`Vocabulary::LIBRARY`] gives what `Display`
-    /// gives; a command line passes its own flags and commands.
-    pub fn describe(&self, words: &Vocabulary) -> String {
-        match self {
-            #[cfg(feature = "_db")]
-            Error::Failed {
-                version,
-                file,
-                line,
-                column,
-                hint,
-                statement,
-                undo,
-                cause,
-                ..
-            } => text::failed(
-                *version,
-                file,
-                (*line, *column),
-                hint.as_deref(),
-                (*statement, *undo, *cause),
-                words,
-            ),
-            Error::ChecksumMismatch {
-                version,
-                file,
-                applied,
-                embedded,
-                row_edited,
-            } => text::checksum_mismatch(*version, file, applied, embedded, *row_edited, words),
-            Error::ResumeChanged {
-                version,
-                file,
-                done,
-            } => text::resume_changed(*version, file, *done, words),
-            Error::Missing { version, name } => text::missing(*version, name, words),
-            Error::OutOfOrder {
-                version,
-                file,
-                newest,
-            } => text::out_of_order(*version, file, *newest, words),
-            Error::Unrecorded {
-                version,
-                file,
-                newest,
-            } => text::unrecorded(*version, file, *newest, words),
-            Error::Dirty {
-                version,
-                file,
-                done,
-                total,
-                line,
-                error,
-            } => text::dirty(
-                *version,
-                file,
-                (*done, *total, *line),
-                error.as_deref(),
-                words,
-            ),
-            Error::LockTimeout { waited, holder } => {
-                text::lock_timeout(*waited, holder.as_deref(), words)
-            }
-            Error::ForgetApplied { version } => text::forget_applied(*version, words),
-            Error::LeaseLost {
-                holder,
-                table,
-                lease,
-            } => text::lease_lost(holder, table, *lease, words),
-            Error::NotEmpty { table, rows } => text::not_empty(table, *rows, words),
-            Error::AdoptUnknown { who, version, row } => {
-                text::adopt_unknown(who, version, row, words)
-            }
-            Error::AdoptDirty {
-                who,
-                version,
-                file,
-                row,
-            } => text::adopt_dirty(who, version, file.as_deref(), row, words),
-            Error::AdoptGap {
-                who,
-                version,
-                file,
-                newest,
-            } => text::adopt_order(who, (*version, file), *newest, true, words),
-            Error::AdoptOutOfOrder {
-                who,
-                version,
-                file,
-                after,
-            } => text::adopt_order(who, (*version, file), *after, false, words),
-            Error::AlreadyTracked { table, rows } => text::already_tracked(table, *rows, words),
-            other => other.to_string(),
-        }
     }
 }

@@ -33,6 +33,10 @@ pub struct Vocabulary {
     pub accept_dirty: &'static str,
     /// `adopt`: accept a history applied in another order than the versions'.
     pub accept_out_of_order: &'static str,
+    /// Let a migration's statements wait longer for their locks.
+    pub ddl_lock_timeout: &'static str,
+    /// Try a migration that could not get its locks more times.
+    pub lock_retries: &'static str,
 }
 
 impl Vocabulary {
@@ -50,72 +54,13 @@ impl Vocabulary {
         accept_gaps: "`Source::accept_gaps(true)`",
         accept_dirty: "`Source::accept_dirty(true)`",
         accept_out_of_order: "`Source::accept_out_of_order(true)`",
+        ddl_lock_timeout: "`Runner::ddl_lock_timeout`",
+        lock_retries: "`Runner::lock_retries`",
     };
 
     /// `template` (one of this vocabulary's words) for `version`.
-    fn say(&self, template: &str, version: impl std::fmt::Display) -> String {
+    pub(super) fn say(&self, template: &str, version: impl std::fmt::Display) -> String {
         template.replace("{v}", &version.to_string())
-    }
-}
-
-/// A failed statement: where, the database's hint, what was applied and what to do.
-#[cfg(feature = "_db")]
-pub(crate) fn failed(
-    version: Version,
-    file: &str,
-    (line, column): (Option<u32>, Option<u32>),
-    hint: Option<&str>,
-    (statement, undo, cause): (Option<(usize, usize)>, bool, Option<&str>),
-    words: &Vocabulary,
-) -> String {
-    format!(
-        "migration {version} failed at {file}{}{}\n  {}",
-        position(line, column),
-        hint.map(|h| format!("\n  hint: {h}")).unwrap_or_default(),
-        failed_advice(version, statement, undo, cause, words)
-    )
-}
-
-/// `:line:column`, `:line` or nothing.
-#[cfg(feature = "_db")]
-fn position(line: Option<u32>, column: Option<u32>) -> String {
-    match (line, column) {
-        (Some(line), Some(column)) => format!(":{line}:{column}"),
-        (Some(line), None) => format!(":{line}"),
-        _ => String::new(),
-    }
-}
-
-/// After "migration V failed at …": what was applied and what to do.
-#[cfg(feature = "_db")]
-fn failed_advice(
-    version: Version,
-    statement: Option<(usize, usize)>,
-    undo: bool,
-    cause: Option<&str>,
-    words: &Vocabulary,
-) -> String {
-    let fix = match cause {
-        Some(cause) => format!("{cause}, which is not the script's fault: once that is fixed"),
-        None => "fix the script, then".to_owned(),
-    };
-    let resume = format!("run again with {}", words.resume);
-    match (undo, statement) {
-        (false, None) => format!("nothing of it was applied (it ran in a transaction): {fix} run again"),
-        (false, Some((0, total))) => format!(
-            "none of its {total} statements is applied; it is recorded as dirty: {fix} {resume} to start from statement 1"
-        ),
-        (false, Some((done, total))) => format!(
-            "statements 1 to {done} of {total} are applied and recorded: {fix} {resume} to continue from statement {}",
-            done + 1
-        ),
-        (true, None) => format!(
-            "the down script was rolled back and the migration stays applied: {fix} undo again"
-        ),
-        (true, Some((done, total))) => format!(
-            "statements 1 to {done} of the down script's {total} ran outside a transaction and the migration stays recorded as applied: repair the database by hand, then undo again, or {} once it is fully undone",
-            words.say(words.forget_applied, version)
-        ),
     }
 }
 
@@ -221,6 +166,25 @@ pub(crate) fn dirty(
     format!(
         "migration {version} ({file}) is dirty: {stopped}, before {file}:{line}{why}; {applied}. Repair what statement {} may have left, then {resume} to continue from it, or {force} if you finished it by hand",
         done + 1
+    )
+}
+
+/// A dirty repeatable migration: where it stopped, what is applied, what to do.
+pub(crate) fn repeatable_dirty(
+    name: &str,
+    file: &str,
+    (done, total, line): (usize, usize, u32),
+    error: Option<&str>,
+    words: &Vocabulary,
+) -> String {
+    let why = error.map_or_else(
+        || " (the process stopped mid-way)".to_owned(),
+        |e| format!(" ({e})"),
+    );
+    format!(
+        "repeatable migration `{name}` ({file}) is dirty: it stopped after statement {done} of {total}, before {file}:{line}{why}; statements 1 to {done} are applied. Repair what statement {} may have left, then run again with {}: it continues from that statement, or starts the file over from its first statement if you changed any of the statements already applied",
+        done + 1,
+        words.resume
     )
 }
 

@@ -19,6 +19,7 @@
 //! - `schemas`: a server's schema tenants read in a few statements, and runs with the tenant
 //!   first on the search path;
 //! - `run`: bounded concurrency, the canary group, stopping at the first failure;
+//! - `state`: what a tenant's newest row (and its repeatable migrations) say against the set;
 //! - `tenant`: one tenant's status, plan or run, on the connection its kind needs.
 
 use std::fmt;
@@ -32,6 +33,7 @@ use crate::table::{Migrator, Version};
 mod run;
 #[cfg(feature = "postgres")]
 mod schemas;
+mod state;
 mod target;
 mod tenant;
 
@@ -165,10 +167,14 @@ pub struct FleetProgress<'a> {
 pub enum TenantState {
     /// Every migration applied, exactly this set's (the chains are equal).
     AtHead,
-    /// This many migrations to apply; the history applied is this set's up to the newest.
+    /// This many migrations to apply, or repeatable migrations; the history applied is this
+    /// set's up to the newest.
     Behind {
         /// Migrations newer than the newest applied.
         pending: usize,
+        /// Repeatable migrations that a run would apply after them: new, or changed since the
+        /// tenant applied them.
+        repeatables: usize,
     },
     /// No tracking table yet: nothing applied.
     Untracked,
@@ -178,7 +184,9 @@ pub enum TenantState {
         version: Version,
     },
     /// The history is not a prefix of this set (an unknown version, an edited migration,
-    /// another order): `up` or `plan` on the tenant says what.
+    /// another order): `up` or `plan` on the tenant says what. A tenant whose newest row was
+    /// sealed over repeatable migrations of which some were removed both before and since its
+    /// last run shows here too, until its next run (one row cannot tell which were there).
     Diverged,
     /// The tenant could not be read.
     Unreachable(Error),
@@ -216,6 +224,8 @@ pub struct TenantPlan {
     pub target: Target,
     /// What `up` would apply, or the error it would stop with.
     pub steps: Result<Vec<Step>, Error>,
+    /// The repeatable migrations `up` would apply after the steps, by name.
+    pub repeatables: Vec<String>,
 }
 
 /// What happened to one tenant in [`Fleet::up`].

@@ -10,14 +10,13 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::Poll;
 
-use super::tenant::{on_database, Done, Work};
+use super::state::summarise;
+use super::tenant::{on_database, Done, Seen, Work};
 use super::{
     Fleet, FleetProgress, FleetReport, Target, TenantOutcome, TenantPlan, TenantReport,
     TenantState, TenantStatus,
 };
-use crate::driver::Newest;
 use crate::error::Error;
-use crate::table::{Migrator, Version};
 
 /// A tenant's work, boxed so tenants of every kind run side by side.
 pub(super) type Job<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -66,45 +65,6 @@ pub(super) async fn bounded<'a, T>(
     })
     .await;
     outputs
-}
-
-/// What the newest row says of a tenant against `migrator`, whose chain at each migration is
-/// `chains` (computed once for the whole fleet).
-fn summarise(
-    migrator: &Migrator,
-    chains: &[[u8; 32]],
-    newest: &Newest,
-) -> (Option<Version>, TenantState) {
-    let all = migrator.migrations().len();
-    match newest {
-        Newest::NoTable => (None, TenantState::Untracked),
-        Newest::Empty => (None, TenantState::Behind { pending: all }),
-        Newest::Row {
-            version,
-            chain,
-            success,
-        } => {
-            let Some(version) = Version::new(*version) else {
-                return (None, TenantState::Diverged);
-            };
-            if !success {
-                return (Some(version), TenantState::Dirty { version });
-            }
-            let Some(index) = migrator.index(version) else {
-                return (Some(version), TenantState::Diverged);
-            };
-            if chains.get(index).is_none_or(|c| chain.as_slice() != c) {
-                return (Some(version), TenantState::Diverged);
-            }
-            let pending = all - index - 1;
-            let state = if pending == 0 {
-                TenantState::AtHead
-            } else {
-                TenantState::Behind { pending }
-            };
-            (Some(version), state)
-        }
-    }
 }
 
 /// A pool per server of schema tenants, of `jobs` connections; else the server that failed
@@ -174,7 +134,7 @@ async fn on(fleet: &Fleet<'_>, pools: &Pools, target: &Target, work: Work) -> Re
 /// The status of every tenant; `pools` for schema tenants.
 async fn read(fleet: &Fleet<'_>, targets: &[Target], pools: &Pools) -> Vec<TenantStatus> {
     let migrator = fleet.migrator();
-    let mut newest: Vec<Option<Result<Newest, Error>>> = (0..targets.len()).map(|_| None).collect();
+    let mut newest: Vec<Option<Result<Seen, Error>>> = (0..targets.len()).map(|_| None).collect();
     #[cfg(feature = "postgres")]
     {
         let (table, _) = fleet.runner.tracking_table();
@@ -190,7 +150,8 @@ async fn read(fleet: &Fleet<'_>, targets: &[Target], pools: &Pools) -> Vec<Tenan
                 })
                 .collect();
             let schemas: Vec<&str> = mine.iter().map(|(_, s)| *s).collect();
-            match super::schemas::newest_all(pool, table, &schemas, fleet.jobs).await {
+            let read = super::schemas::newest_all(pool, table, &schemas, fleet.jobs, migrator);
+            match read.await {
                 Ok(mut found) => {
                     for (i, schema) in mine {
                         newest[i] = found.remove(schema).map(Ok);
@@ -216,7 +177,7 @@ async fn read(fleet: &Fleet<'_>, targets: &[Target], pools: &Pools) -> Vec<Tenan
             Box::pin(async move {
                 match on(fleet, pools, target, Work::Newest).await {
                     Ok(Done::Newest(n)) => Ok(n),
-                    Ok(_) => Ok(Newest::NoTable),
+                    Ok(_) => Ok(Seen::newest(crate::driver::Newest::NoTable)),
                     Err(e) => Err(e),
                 }
             })
@@ -271,6 +232,7 @@ pub(crate) async fn plan(fleet: &Fleet<'_>, targets: &[Target]) -> Vec<TenantPla
                 .map(|t| TenantPlan {
                     target: t.clone(),
                     steps: Err(unreachable(&server, &e)),
+                    repeatables: Vec::new(),
                 })
                 .collect();
         }
@@ -293,13 +255,17 @@ pub(crate) async fn plan(fleet: &Fleet<'_>, targets: &[Target]) -> Vec<TenantPla
     targets
         .iter()
         .zip(steps)
-        .map(|(target, done)| TenantPlan {
-            target: target.clone(),
-            steps: match done {
-                Some(Ok(Done::Steps(steps))) => Ok(steps),
-                Some(Err(e)) => Err(e),
-                _ => Ok(Vec::new()),
-            },
+        .map(|(target, done)| {
+            let (steps, repeatables) = match done {
+                Some(Ok(Done::Steps(steps, repeatables))) => (Ok(steps), repeatables),
+                Some(Err(e)) => (Err(e), Vec::new()),
+                _ => (Ok(Vec::new()), Vec::new()),
+            };
+            TenantPlan {
+                target: target.clone(),
+                steps,
+                repeatables,
+            }
         })
         .collect()
 }

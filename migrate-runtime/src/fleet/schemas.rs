@@ -10,10 +10,11 @@ use sqlx::{AssertSqlSafe, Row as _};
 
 use super::run::bounded;
 use super::target::Target;
-use super::tenant::{act, Done, Work};
+use super::tenant::{act, Done, Seen, Work};
 use super::Fleet;
 use crate::driver::{Conn, Driver, Newest};
 use crate::error::Error;
+use crate::table::Migrator;
 
 /// How many tracking tables one statement reads at most.
 const BATCH: usize = 1000;
@@ -50,31 +51,42 @@ pub(crate) async fn pool(server: &str, size: usize) -> Result<PgPool, Error> {
 }
 
 /// The newest tracking row of every schema of `schemas` on `pool`'s server, whose tracking
-/// tables are named `table`: one statement for the catalogue, one per batch of tables, up to
-/// `jobs` batches at once (see [`batches`]).
+/// tables are named `table` — and the repeatable migrations applied beside it, when
+/// `migrator` has some or a tenant's database has their table (its newest row may be sealed
+/// over them): one statement for the catalogue, one per batch of tables, up to `jobs` batches
+/// at once (see [`batches`]).
 pub(crate) async fn newest_all(
     pool: &PgPool,
     table: &str,
     schemas: &[&str],
     jobs: usize,
-) -> Result<HashMap<String, Newest>, Error> {
+    migrator: &Migrator,
+) -> Result<HashMap<String, Seen>, Error> {
+    let repeatable_table = format!("{table}{}", crate::driver::repeatable::SUFFIX);
     let sql = format!(
-        "SELECT n.nspname::text, (current_setting('max_locks_per_transaction')::int8 \
+        "SELECT n.nspname::text, c.relname::text, (current_setting('max_locks_per_transaction')::int8 \
          * (current_setting('max_connections')::int8 + current_setting('max_prepared_transactions')::int8)) \
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE c.relname = {} AND c.relkind IN ('r', 'p')",
-        Postgres::text_literal(table)
+         WHERE c.relname IN ({}, {}) AND c.relkind IN ('r', 'p')",
+        Postgres::text_literal(table),
+        Postgres::text_literal(&repeatable_table)
     );
     let found = sqlx::raw_sql(AssertSqlSafe(sql)).fetch_all(pool).await?;
-    let with_table: HashSet<String> = found
-        .iter()
-        .map(|r| r.try_get(0))
-        .collect::<Result<_, _>>()?;
+    let mut with_table: HashSet<String> = HashSet::new();
+    let mut with_repeatables = false;
+    for row in &found {
+        let (schema, relation): (String, String) = (row.try_get(0)?, row.try_get(1)?);
+        if relation == table {
+            with_table.insert(schema);
+        } else {
+            with_repeatables |= schemas.contains(&schema.as_str());
+        }
+    }
     let capacity = match found.first() {
-        Some(row) => usize::try_from(row.try_get::<i64, _>(1)?).unwrap_or(0),
+        Some(row) => usize::try_from(row.try_get::<i64, _>(2)?).unwrap_or(0),
         None => 0,
     };
-    let mut newest: HashMap<String, Newest> = schemas
+    let mut newest: HashMap<String, Seen> = schemas
         .iter()
         .map(|s| {
             let state = if with_table.contains(*s) {
@@ -82,25 +94,32 @@ pub(crate) async fn newest_all(
             } else {
                 Newest::NoTable
             };
-            ((*s).to_owned(), state)
+            ((*s).to_owned(), Seen::newest(state))
         })
         .collect();
+    // the table of repeatable migrations is read only where it may count: it takes as many
+    // entries of the lock table again
+    let repeatable_table =
+        (with_repeatables || !migrator.repeatables().is_empty()).then_some(repeatable_table);
+    let entries = if repeatable_table.is_some() { 4 } else { 2 };
     let tracked: Vec<&str> = schemas
         .iter()
         .copied()
         .filter(|s| with_table.contains(*s))
         .collect();
-    let (size, readers) = batches(capacity, jobs, tracked.len());
+    let (size, readers) = batches(capacity / (entries / 2), jobs, tracked.len());
     let chunks: Vec<&[&str]> = tracked.chunks(size).collect();
     let read = bounded(
         readers,
         chunks.len(),
         |i| {
             let names = chunks[i].to_vec();
+            let repeatable_table = repeatable_table.clone();
             Box::pin(async move {
                 sqlx::query(READ)
                     .bind(names)
                     .bind(table)
+                    .bind(repeatable_table)
                     .fetch_all(pool)
                     .await
             })
@@ -117,7 +136,21 @@ pub(crate) async fn newest_all(
                     format!("the newest row of {tenant}.{table} reads as {xml:?}").into(),
                 )
             })?;
-            newest.insert(tenant, found);
+            let repeatables = match row.try_get::<Option<String>, _>(2)? {
+                Some(xml) => Some(parse_repeatables(&xml).ok_or_else(|| {
+                    sqlx::Error::Decode(
+                        format!("the repeatable migrations of {tenant} read as {xml:?}").into(),
+                    )
+                })?),
+                None => None,
+            };
+            newest.insert(
+                tenant,
+                Seen {
+                    newest: found,
+                    repeatables,
+                },
+            );
         }
     }
     Ok(newest)
@@ -142,30 +175,58 @@ fn batches(capacity: usize, jobs: usize, tables: usize) -> (usize, usize) {
 /// Reads a batch of tracking tables (`$1`: the schemas, `$2`: the table name) in one
 /// statement: each table's newest row through `query_to_xml`, which plans each small query on
 /// its own — a `UNION ALL` of hundreds of arms costs more to parse than to run (5× here).
+/// With `$3`, the name of the tables of repeatable migrations, also the name and checksum of
+/// each one applied in full, where that table exists (`NULL` where it does not).
 const READ: &str = "SELECT s, query_to_xml(format('SELECT version, encode(chain, ''hex'') AS chain, success \
-     FROM %I.%I ORDER BY version DESC LIMIT 1', s, $2::text), false, true, '')::text FROM unnest($1::text[]) AS s";
+     FROM %I.%I ORDER BY version DESC LIMIT 1', s, $2::text), false, true, '')::text, \
+     CASE WHEN $3::text IS NOT NULL AND to_regclass(format('%I.%I', s, $3::text)) IS NOT NULL \
+     THEN query_to_xml(format('SELECT name, encode(checksum, ''hex'') AS checksum FROM %I.%I WHERE success', \
+     s, $3::text), false, true, '')::text END FROM unnest($1::text[]) AS s";
 
 /// The newest row in `xml`, one `<row>` of [`READ`]; an empty document is an empty table.
 fn parse(xml: &str) -> Option<Newest> {
     if xml.trim().is_empty() {
         return Some(Newest::Empty);
     }
-    let field = |name: &str| {
-        let open = format!("<{name}>");
-        let start = xml.find(&open)? + open.len();
-        let len = xml[start..].find(&format!("</{name}>"))?;
-        Some(&xml[start..start + len])
-    };
-    let chain = field("chain")?;
-    let chain = (0..chain.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(chain.get(i..i + 2)?, 16).ok())
-        .collect::<Option<Vec<u8>>>()?;
     Some(Newest::Row {
-        version: field("version")?.parse().ok()?,
-        chain,
-        success: field("success")?.parse().ok()?,
+        version: field(xml, "version")?.parse().ok()?,
+        chain: hex(field(xml, "chain")?)?,
+        success: field(xml, "success")?.parse().ok()?,
     })
+}
+
+/// The repeatable migrations in `xml`, the `<row>`s of [`READ`]'s third column: name and
+/// checksum of each.
+fn parse_repeatables(xml: &str) -> Option<Vec<(String, Vec<u8>)>> {
+    xml.split("</row>")
+        .filter(|row| !row.trim().is_empty())
+        .map(|row| Some((unescape(field(row, "name")?), hex(field(row, "checksum")?)?)))
+        .collect()
+}
+
+/// The text of the first element `name` of `xml`.
+fn field<'x>(xml: &'x str, name: &str) -> Option<&'x str> {
+    let open = format!("<{name}>");
+    let start = xml.find(&open)? + open.len();
+    let len = xml[start..].find(&format!("</{name}>"))?;
+    Some(&xml[start..start + len])
+}
+
+/// The bytes of hexadecimal `text`.
+fn hex(text: &str) -> Option<Vec<u8>> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// XML text as it was before `query_to_xml` escaped it.
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
 }
 
 /// Does `work` on schema tenant `schema` of `pool`'s server: its tracking table in its schema,
@@ -213,7 +274,7 @@ pub(crate) async fn on_schema(
 
 #[cfg(test)]
 mod tests {
-    use super::{batches, parse, Newest};
+    use super::{batches, parse, parse_repeatables, Newest};
 
     #[test]
     fn batches_keep_to_half_the_lock_table() {
@@ -247,5 +308,19 @@ mod tests {
             parse("<row><version>1</version><chain>0</chain><success>true</success></row>")
                 .is_none()
         );
+    }
+
+    #[test]
+    fn repeatable_rows_read_back_from_xml() {
+        let xml = "<row xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\n  <name>a&amp;b</name>\n  <checksum>0aff</checksum>\n</row>\n\n<row xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\n  <name>views</name>\n  <checksum>01</checksum>\n</row>\n\n";
+        assert_eq!(
+            parse_repeatables(xml),
+            Some(vec![
+                ("a&b".to_owned(), vec![10, 255]),
+                ("views".to_owned(), vec![1])
+            ])
+        );
+        assert_eq!(parse_repeatables(""), Some(Vec::new()));
+        assert_eq!(parse_repeatables("<row><name>x</name></row>"), None);
     }
 }

@@ -4,6 +4,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::exit;
 
+mod fleet;
+mod guard;
+
+pub use fleet::{Fleet, FleetAction};
+pub use guard::Guard;
+
 /// Manage `migrate` migration sets: add and lock migrations, check the directory, and apply,
 /// undo or inspect them in PostgreSQL, SQLite or MySQL/MariaDB.
 #[derive(Debug, Parser)]
@@ -47,6 +53,10 @@ pub struct Cli {
     /// over after that if this one stops.
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30)]
     pub lease: u64,
+
+    /// The timeouts and retries of the migrations' statements.
+    #[command(flatten)]
+    pub guard: Guard,
 
     #[command(subcommand)]
     pub command: Command,
@@ -97,11 +107,13 @@ pub enum Command {
     /// newest locked one (`migrate renumber` it first).
     Lock(Lock),
 
-    /// Check the directory and the lock, without a database.
+    /// Check the directory and the lock, without a database; with --lint, squawk's
+    /// PostgreSQL rules too.
     ///
     /// Errors: everything the build refuses. Warnings: empty or comment-only scripts, and
     /// statements that do not belong in a script that runs in a transaction (`CREATE INDEX
-    /// CONCURRENTLY`, `VACUUM`, `ALTER TYPE … ADD VALUE`, `BEGIN`/`COMMIT`/`ROLLBACK`).
+    /// CONCURRENTLY`, `VACUUM`, `ALTER TYPE … ADD VALUE`, `BEGIN`/`COMMIT`/`ROLLBACK`), which
+    /// --lint reports among its findings.
     Check(Check),
 
     /// Show every migration's state in the database: applied, pending, edited, missing, dirty.
@@ -261,9 +273,29 @@ pub struct Lock {
 /// `check`.
 #[derive(Debug, Args)]
 pub struct Check {
-    /// Exit with 5 when there are warnings.
+    /// Exit with 5 when there are warnings (or, with --lint, findings).
     #[arg(long)]
     pub strict: bool,
+
+    /// Also run squawk's PostgreSQL rules over the up scripts and the repeatable migrations,
+    /// each with its real transaction mode, knowing which tables are new in the set; findings
+    /// print as `file:line:column: rule: message` with squawk's advice, and
+    /// `-- migrate:allow <rule>` in a file acknowledges one.
+    #[arg(long)]
+    pub lint: bool,
+
+    /// With --lint: the PostgreSQL version the migrations run on (`16`, `15.4`; default 15).
+    #[arg(long, value_name = "VERSION", requires = "lint")]
+    pub pg_version: Option<String>,
+
+    /// With --lint: lint only the migrations that are not in the lock yet (and the repeatable
+    /// migrations).
+    #[arg(long, requires = "lint")]
+    pub unreleased: bool,
+
+    /// `table` for people, `json` for programs.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
 
     /// How to split the scripts into statements (default: the database URL's kind, else
     /// postgres).
@@ -341,69 +373,6 @@ pub struct Down {
     /// Undo every applied migration.
     #[arg(long)]
     pub all: bool,
-}
-
-/// `fleet`.
-#[derive(Debug, Args)]
-pub struct Fleet {
-    /// What to do.
-    #[command(subcommand)]
-    pub action: FleetAction,
-
-    /// Schema tenants on the `--database-url` server: names separated by commas, or a
-    /// `LIKE` pattern (with `%`: `tenant_%`), read from the catalogue.
-    #[arg(long, global = true, value_name = "LIST|PATTERN")]
-    pub schemas: Option<String>,
-
-    /// Schemas to put after each tenant's on its search path (e.g. `public`, for extensions).
-    #[arg(long, global = true, value_name = "LIST", value_delimiter = ',')]
-    pub shared_schemas: Vec<String>,
-
-    /// A file of database URLs, one per line (`#` starts a comment): PostgreSQL,
-    /// MySQL/MariaDB or SQLite, on any servers.
-    #[arg(long, global = true, value_name = "FILE")]
-    pub databases: Option<std::path::PathBuf>,
-
-    /// SQLite files: a path whose file name may hold `*` and `?`.
-    #[arg(long, global = true, value_name = "GLOB")]
-    pub sqlite: Option<String>,
-
-    /// How many tenants at once (and connections to a server at most).
-    #[arg(long, global = true, value_name = "N", default_value_t = 4)]
-    pub jobs: usize,
-
-    /// Migrate the first K tenants first, and stop unless all of them succeed.
-    #[arg(long, global = true, value_name = "K", default_value_t = 0)]
-    pub canary: usize,
-
-    /// Go on with the other tenants after one fails (default: stop starting new ones).
-    #[arg(long, global = true)]
-    pub continue_on_error: bool,
-
-    /// `table` for people, `json` for programs.
-    #[arg(long, global = true, value_enum, default_value = "table")]
-    pub format: Format,
-
-    /// `status`: exit with 3 when a tenant is not at the head.
-    #[arg(long, global = true)]
-    pub exit_code: bool,
-
-    /// `up`: continue each dirty tenant's migration from its failed statement (after you
-    /// repaired what it left), as `migrate up --resume` does for one database.
-    #[arg(long, global = true)]
-    pub resume: bool,
-}
-
-/// `fleet`'s actions.
-#[derive(Clone, Copy, Debug, Subcommand)]
-pub enum FleetAction {
-    /// Every tenant's state: at head, behind (how many pending), untracked, dirty, diverged,
-    /// unreachable; exits with 1 when a tenant cannot be read.
-    Status,
-    /// What `up` would apply to each tenant that is not at the head.
-    Plan,
-    /// Apply the set to every tenant; exits with 1 when a tenant failed.
-    Up,
 }
 
 /// `forget`.
