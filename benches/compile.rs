@@ -42,7 +42,7 @@ fn scratch(root: &Path, tool: &str, n: usize, repo: &Path) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     let repo = repo.display().to_string().replace('\\', "/");
     let deps = match tool {
-        "migrate" => format!("migrate = {{ path = \"{repo}\" }}\n\n[build-dependencies]\nmigrate = {{ path = \"{repo}\" }}\n"),
+        "migrate" => format!("migrate-db = {{ path = \"{repo}\" }}\n\n[build-dependencies]\nmigrate-db = {{ path = \"{repo}\" }}\n"),
         "sqlx" => "sqlx = { version = \"0.9\", default-features = false, features = [\"macros\", \"migrate\"] }\n".to_owned(),
         _ => String::new(),
     };

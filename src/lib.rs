@@ -335,7 +335,7 @@ macro_rules! __migrate_require_testing {
 macro_rules! __migrate_require_testing {
     () => {
         ::core::compile_error!(
-            "`#[migrate::test]` needs the `testing` feature of `migrate` and a database feature: `migrate = { version = \"0.1\", features = [\"testing\", \"postgres\"] }` in [dev-dependencies]"
+            "`#[migrate::test]` needs the `testing` feature of `migrate-db` and a database feature: `migrate-db = { version = \"0.1\", features = [\"testing\", \"postgres\"] }` in [dev-dependencies]"
         );
     };
 }

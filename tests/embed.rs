@@ -91,7 +91,7 @@ fn example_set_matches_its_lock() {
     assert_eq!(
         set.lock_state(),
         migrate_core::lock::LockState::Current,
-        "migrations/migrations.lock is stale: run `cargo run -p migrate-cli -- lock`"
+        "migrations/migrations.lock is stale: run `cargo run -p migrate-db-cli -- lock`"
     );
     let committed = std::fs::read_to_string("migrations/migrations.lock").unwrap_or_default();
     assert_eq!(committed, set.to_lock().render());

@@ -43,8 +43,8 @@ fn edited_and_added_migrations_are_picked_up_by_the_next_build() {
         &dir.join("Cargo.toml"),
         &format!(
             "[package]\nname = \"scratch\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[workspace]\n\n\
-             [dependencies]\nmigrate = {{ path = \"{root_text}\" }}\n\n\
-             [build-dependencies]\nmigrate = {{ path = \"{root_text}\" }}\n"
+             [dependencies]\nmigrate-db = {{ path = \"{root_text}\" }}\n\n\
+             [build-dependencies]\nmigrate-db = {{ path = \"{root_text}\" }}\n"
         ),
     );
     if let Ok(lock) = std::fs::read_to_string(root.join("Cargo.lock")) {

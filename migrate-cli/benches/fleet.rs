@@ -3,7 +3,7 @@
 //! of 20 migrations over 1,000 fresh schemas with `--jobs 1, 4, 8` against the shell loop a
 //! user would write today, one `migrate up --schema T` per tenant.
 //!
-//! `cargo bench -p migrate-cli --bench fleet` (`-- --quick`: 200 schemas for `up`)
+//! `cargo bench -p migrate-db-cli --bench fleet` (`-- --quick`: 200 schemas for `up`)
 
 #[path = "../../benches/support/proxy.rs"]
 mod proxy;

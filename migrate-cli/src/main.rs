@@ -1,4 +1,4 @@
-//! `migrate`: the command line of the `migrate` crate.
+//! `migrate`: the command line of `migrate-db` (package `migrate-db-cli`).
 //!
 //! Files: `init`, `add`, `lock`, `check`, `renumber`. Database (`--database-url`,
 //! `DATABASE_URL`, `./.env`): `status`, `up`, `down`, `redo`, `baseline`, `force`, `forget`,

@@ -7,7 +7,7 @@ use std::path::Path;
 /// added or removed. Call it from the crate's `build.rs`:
 ///
 /// ```no_run
-/// // in build.rs, in `fn main` (as `migrate::build::track` through the `migrate` crate)
+/// // in build.rs, in `fn main` (as `migrate::build::track` through `migrate-db`)
 /// migrate_core::build::track("migrations");
 /// ```
 ///

@@ -194,7 +194,7 @@ fn migration(m: &Migration) -> Result<TokenStream, String> {
         })
         .ok_or_else(|| {
             format!(
-                "{}: the description `{}` is not part of the path; report this as a bug of `migrate`",
+                "{}: the description `{}` is not part of the path; report this as a bug of `migrate-db`",
                 m.up.file, m.description
             )
         })?;
@@ -222,7 +222,7 @@ fn repeatable(r: &Repeatable) -> Result<TokenStream, String> {
         })
         .ok_or_else(|| {
             format!(
-                "{}: the name `{}` is not part of the path; report this as a bug of `migrate`",
+                "{}: the name `{}` is not part of the path; report this as a bug of `migrate-db`",
                 r.script.file, r.name
             )
         })?;

@@ -1,4 +1,4 @@
-//! A [`Migrator`] read from a directory at run time, through the same code in migrate-core
+//! A [`Migrator`] read from a directory at run time, through the same code in migrate-db-core
 //! that `embed_migrations!` runs at compile time.
 
 use std::path::Path;
@@ -18,7 +18,7 @@ impl Migrator {
         Self::from_set(&set)
     }
 
-    /// The table of a set that migrate-core read and checked.
+    /// The table of a set that migrate-db-core read and checked.
     #[doc(hidden)]
     pub fn from_set(set: &migrate_core::MigrationSet) -> Result<Self, Error> {
         let migrations = set

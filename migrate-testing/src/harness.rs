@@ -49,7 +49,7 @@ impl<E> TestOutput for Result<(), E> {
 #[diagnostic::on_unimplemented(
     message = "`#[migrate::test]` cannot give a test a `{Self}`",
     label = "not a pool of a database `migrate` supports",
-    note = "take a `PgPool`, `SqlitePool` or `MySqlPool` (from `migrate::sqlx`), with the matching feature of `migrate` on"
+    note = "take a `PgPool`, `SqlitePool` or `MySqlPool` (from `migrate::sqlx`), with the matching feature of `migrate-db` on"
 )]
 pub trait TestPool: Sized + Clone + Send + 'static {
     /// The database.

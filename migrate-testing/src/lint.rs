@@ -1,5 +1,5 @@
 //! The lint as a test (feature `lint`): squawk's PostgreSQL rules over the migrations
-//! directory, as `migrate check --lint` runs them (see the `migrate-lint` crate for what it
+//! directory, as `migrate check --lint` runs them (see the `migrate-db-lint` crate for what it
 //! knows that squawk alone does not).
 //!
 //! ```no_run

@@ -233,7 +233,7 @@ pub enum Error {
         url: String,
     },
 
-    /// A fleet target of a database whose feature of `migrate` is off.
+    /// A fleet target of a database whose feature of `migrate-db` is off.
     #[error("{url}: this build of migrate has no driver for it: turn on the `{feature}` feature")]
     DriverMissing {
         /// The URL, without its password.
@@ -387,7 +387,7 @@ pub enum Error {
     },
 
     /// A migration's description is not part of its path (from
-    /// [`crate::Migrator::from_dir`]); not reached for names migrate-core accepts.
+    /// [`crate::Migrator::from_dir`]); not reached for names migrate-db-core accepts.
     #[error("{file}: the description {name:?} is not part of the path; report this as a bug")]
     NameNotInPath {
         /// The file.

@@ -138,7 +138,7 @@ pub(crate) async fn on_database(runner: &Runner<'_>, url: &str, work: Work) -> R
 }
 
 impl Kind {
-    /// The feature of `migrate` that drives this kind.
+    /// The feature of `migrate-db` that drives this kind.
     pub(crate) fn feature(self) -> &'static str {
         match self {
             Kind::Postgres => "postgres",
