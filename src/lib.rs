@@ -54,6 +54,70 @@
 //! assert_eq!(db::CREATE_USERS.get(), 20240101000000);
 //! assert!(db::MIGRATOR.get(db::CREATE_USERS).is_some());
 //! ```
+//!
+//! # The lock file
+//!
+//! `migrations/migrations.lock`, written by `migrate lock` and committed, records each released
+//! migration's checksum and transaction mode, a hash chain over them (`head`) and a seal over
+//! the whole file. The build refuses a released migration that was edited (unless the edit is
+//! recorded with `migrate lock --amend <version>`), deleted, renamed or merged below a newer
+//! one, and a lock edited by hand.
+//!
+//! # At run time
+//!
+//! [`Migrator::run`] applies what is pending; with nothing pending it costs one query, the
+//! newest tracking row, whose chain proves the applied history is exactly the embedded one.
+//! Otherwise it takes a lock (the database's session lock, or a lease row that works through
+//! PgBouncer and across a Galera cluster: [`Locking`]), validates the whole history and applies
+//! each migration with its tracking row in one transaction — or statement by statement with
+//! progress recorded, for `-- migrate:no-transaction` files, so that a failure can resume.
+//! [`Runner`] holds the settings:
+//!
+//! ```no_run
+//! # #[cfg(feature = "postgres")]
+//! # async fn deploy(pool: &migrate::sqlx::PgPool) -> Result<(), migrate::Error> {
+//! # static MIGRATOR: migrate::Migrator = migrate::embed_migrations!("migrations");
+//! use std::time::Duration;
+//!
+//! let report = MIGRATOR
+//!     .runner()
+//!     .locking(migrate::Locking::Lease) // behind a transaction pooler
+//!     .lock_timeout(Duration::from_secs(60))
+//!     .run(pool)
+//!     .await?;
+//! for applied in &report.migrations {
+//!     println!("{} {} in {:?}", applied.version, applied.name, applied.duration);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Errors are typed ([`Error`]): a failed migration names its file, line and column and keeps
+//! the database's error (and SQLSTATE) as its source. [`fleet`] runs one set over many tenant
+//! schemas or databases; [`adopt`] takes over another tool's history table.
+//!
+//! # Features
+//!
+//! | feature | what |
+//! |---|---|
+//! | `postgres`, `sqlite`, `mysql` | the runtime and its driver for PostgreSQL, SQLite (bundled), MySQL/MariaDB |
+//! | `testing` | [`testing`] and `#[migrate::test]`: test databases cloned from templates, fixtures, reversibility checks |
+//! | `lint` | `migrate::testing::lint`: squawk's PostgreSQL rules over the set, as a test |
+//!
+//! Without a database feature the crate still embeds and checks the set (the macro and the
+//! table need no driver).
+//!
+//! # The command line
+//!
+//! The package `migrate-db-cli` installs the `migrate` command: `init`, `add`, `lock`,
+//! `check` (with `--lint`), `status`, `plan`, `up`, `down`, `baseline`, `force`, `forget`,
+//! `adopt` and `fleet`, on the same code as this crate.
+//!
+//! # Tests
+//!
+//! `#[migrate::test]` (feature `testing`) gives each test a database migrated from a template
+//! built once per head chain, with fixtures and `to = <version>` for tests of data
+//! migrations; see [`test`].
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
