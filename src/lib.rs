@@ -107,7 +107,8 @@ pub mod build {
 }
 
 /// Makes an `async fn` that takes a pool a test on a fresh database with every migration
-/// applied, like `#[sqlx::test]` (feature `testing` and a database feature).
+/// applied, like `#[sqlx::test]` (feature `testing` and a database feature) — a clone of a
+/// template that is migrated once, not once per test.
 ///
 /// ```no_run
 /// use migrate::sqlx::SqlitePool;
@@ -125,17 +126,53 @@ pub mod build {
 /// The parameter's type picks the database: `PgPool` (a new database on the server of
 /// `MIGRATE_TEST_DATABASE_URL` or `DATABASE_URL`, else in a private cluster started from the
 /// machine's PostgreSQL binaries), `SqlitePool` (a temporary file), `MySqlPool` (a new
-/// database on the server of the URL). The test runs on a current-thread Tokio runtime; it
-/// may return `()` or `Result<(), E>`. Other attributes (`#[ignore]`, `#[should_panic]`)
-/// stay on the test.
+/// database on the server of the URL, else on a private MariaDB server). The test runs on a
+/// current-thread Tokio runtime; it may return `()` or `Result<(), E>`. Other attributes
+/// (`#[ignore]`, `#[should_panic]`) stay on the test.
 ///
-/// Options: `migrations = "db/migrations"` (default `migrations`, embedded and checked like
-/// [`embed_migrations!`]) or `migrator = crate::db::MIGRATOR`. See [`testing`] for what
-/// happens without a server, and for the database afterwards.
+/// Options:
+///
+/// - `migrations = "db/migrations"` (default `migrations`, embedded and checked like
+///   [`embed_migrations!`]) or `migrator = crate::db::MIGRATOR`;
+/// - `fixtures("users", "posts")`: SQL files applied after the migrations, in that order —
+///   `fixtures/users.sql`, `fixtures/posts.sql`, relative to the crate root, or in the
+///   directory of `fixtures_dir = "tests/fixtures"`. A file that is not there is a compile
+///   error naming it; the files are embedded, so an edit rebuilds the test. A statement that
+///   fails fails the test with the file, line and column, and the database's message;
+/// - `to = db::ADD_EMAILS`: only the migrations up to and including that one (a [`Version`]
+///   constant of the item form `embed_migrations!(pub mod db, "migrations")`), to test a data
+///   migration: put rows of the old shape in, apply the rest with `db::MIGRATOR.run(&pool)`
+///   (the database's tracking table is the default one), look at what became of them.
+///
+/// ```no_run
+/// use migrate::sqlx::{self, SqlitePool};
+///
+/// migrate::embed_migrations!(pub mod accounts, "tests/fixtures/testing/accounts");
+///
+/// #[migrate::test(migrator = accounts::MIGRATOR, to = accounts::CREATE_ACCOUNTS)]
+/// async fn emails_are_lower_case_after_the_migrations(pool: SqlitePool) -> Result<(), Box<dyn std::error::Error>> {
+///     sqlx::query("INSERT INTO accounts (id, email) VALUES (1, 'Ada@Example.com')")
+///         .execute(&pool)
+///         .await?;
+///     accounts::MIGRATOR.run(&pool).await?; // the migrations after CREATE_ACCOUNTS
+///     let email: String = sqlx::query_scalar("SELECT email FROM accounts").fetch_one(&pool).await?;
+///     assert_eq!(email, "ada@example.com");
+///     Ok(())
+/// }
+///
+/// #[migrate::test(fixtures("users", "posts"), fixtures_dir = "tests/fixtures/testing")]
+/// async fn posts_have_authors(pool: SqlitePool) {
+///     // users.sql, then posts.sql, ran after the migrations
+/// }
+/// ```
+///
+/// After the test its database is dropped if the test passed, and kept if it failed (a panic
+/// or an `Err`), with a note naming it; `MIGRATE_TEST_KEEP=1` keeps every one. See
+/// [`testing`] for templates, and for what happens without a server.
 pub use migrate_macros::test;
 
 /// Helpers for `cargo test` (feature `testing`): the embedded table is current, throwaway
-/// databases, reversible migrations.
+/// databases cloned from templates, fixtures, reversible migrations.
 ///
 /// # The embedded table equals the directory and the lock
 ///
@@ -160,17 +197,25 @@ pub use migrate_macros::test;
 /// # async fn example() -> Result<(), Box<dyn std::error::Error>> {
 /// static MIGRATOR: migrate::Migrator = migrate::embed_migrations!("migrations");
 ///
-/// // PostgreSQL: a new database on the server of MIGRATE_TEST_DATABASE_URL (or
-/// // DATABASE_URL), else in a private cluster this process starts once
-/// let db = migrate::testing::fresh_postgres().await?;
-/// let pool = db.migrated(&MIGRATOR).await?;
+/// // PostgreSQL, every migration applied: a clone of the set's template, on the server of
+/// // MIGRATE_TEST_DATABASE_URL (or DATABASE_URL), else in a private cluster this process
+/// // starts once
+/// let db = migrate::testing::fresh_postgres_migrated(&MIGRATOR).await?;
+/// let pool = db.pool().await?;
 /// // ... test ...
 /// pool.close().await;
 /// db.remove().await?; // drops the database (a dropped value leaves it, for a look)
 ///
-/// // SQLite: a file in a temporary directory, deleted on drop
+/// // SQLite: a copy of the template file in a temporary directory, deleted on drop
+/// let db = migrate::testing::fresh_sqlite_migrated(&MIGRATOR).await?;
+///
+/// // up to a version only: `to = …` of #[migrate::test]
+/// let at = migrate::Version::new(20240102000000).ok_or("negative")?;
+/// let db = migrate::testing::TempDatabase::<migrate::sqlx::Sqlite>::from_template_to(&MIGRATOR, at).await?;
+///
+/// // empty databases, for a check that applies the migrations itself
+/// let db = migrate::testing::fresh_postgres().await?;
 /// let db = migrate::testing::fresh_sqlite()?;
-/// let pool = db.migrated(&MIGRATOR).await?;
 ///
 /// // a private PostgreSQL cluster of your own, stopped and deleted on drop
 /// let cluster = migrate::testing::TempPostgres::start()?;
@@ -180,10 +225,54 @@ pub use migrate_macros::test;
 ///
 /// A private cluster needs PostgreSQL's server binaries (`initdb`, `pg_ctl`, `postgres`) on
 /// `PATH`, in `pg_config --bindir` or in `/usr/lib/postgresql/*/bin`; as root the server runs
-/// as the `postgres` OS user. It listens on 127.0.0.1 on a free port, and a watchdog stops it
-/// when the test process ends, however it ends. Without a server the functions return
-/// [`testing::Error::Unavailable`]; `#[migrate::test]` then skips the test with a notice,
-/// except under `CI=true`, where it fails.
+/// as the `postgres` OS user. It listens on 127.0.0.1 on a free port, keeps its files in
+/// `/dev/shm` when that has 1 GiB free (else in the temporary directory;
+/// `MIGRATE_TEST_POSTGRES_DIR` chooses), and a watchdog stops it when the test process ends,
+/// however it ends. Without a server the functions return [`testing::Error::Unavailable`];
+/// `#[migrate::test]` then skips the test with a notice, except under `CI=true`, where it
+/// fails.
+///
+/// # Templates
+///
+/// A migration set is applied once, into a template named by its hash chain
+/// (`migrate_tpl_<set>_h<chain>`, `<set>` from the first migration, `<chain>` the head
+/// chain: it names the exact schema), and each test gets a copy:
+///
+/// - **PostgreSQL**: a database built under the set's advisory lock (parallel test
+///   processes build it once: the others wait, then clone), renamed into place when
+///   complete, closed to connections and marked as a template; each test is
+///   `CREATE DATABASE … TEMPLATE` of it, a copy of its files (`STRATEGY FILE_COPY`) where the
+///   server's `fsync` is off, as in the private cluster. Its cost follows the template's size,
+///   not the number of migrations.
+/// - **SQLite**: a file built under a file lock and renamed into place, in
+///   `MIGRATE_TEST_TEMPLATE_DIR` (default: `migrate-templates-<user>` in the temporary
+///   directory);
+///   each test copies it.
+/// - **MySQL and MariaDB**, which cannot clone a database: a template database that counts as
+///   complete when its tracking table's newest row is its last migration, finished; each test
+///   gets a copy made from its catalog — each table from `SHOW CREATE TABLE` with its rows,
+///   then its routines, views and triggers (without their `DEFINER`). Events and the next
+///   value of a sequence are not copied.
+///
+/// On a server of your own (and for SQLite) a template outlives the test run: the next
+/// `cargo test` clones it at once, while the migrations are unchanged. When they change, the
+/// new head gets a new template and the set's stale ones are dropped (a note says so): the
+/// old head's, and those of versions no longer in the set. A build that crashed leaves
+/// nothing that is used: its half-built database or file never has the template's name (or,
+/// on MySQL, its last tracking row), and the next build drops it. `to = …` uses a template
+/// of that version (`…_v<chain>`). A private cluster's templates go with the process: they
+/// are built once per test run.
+///
+/// # Fixtures
+///
+/// [`testing::apply_fixtures`] applies [`testing::Fixture`]s — what
+/// `#[migrate::test(fixtures(…))]` does — statement by statement, and names the file, line
+/// and column of one that fails:
+///
+/// ```text
+/// tests/fixtures/bad.sql:5:34: this statement of the fixture failed: correct the fixture (fixtures run after the migrations, in the order given)
+///   caused by: error returned from database: INSERT has more expressions than target columns
+/// ```
 ///
 /// # Reversible migrations
 ///

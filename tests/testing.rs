@@ -16,6 +16,20 @@ mod dir;
 #[path = "support/servers.rs"]
 mod servers;
 
+#[path = "testing/children.rs"]
+mod children;
+#[path = "testing/cleanup.rs"]
+mod cleanup;
+#[path = "testing/fixtures.rs"]
+mod fixtures;
+#[cfg(feature = "mysql")]
+#[path = "testing/mariadb.rs"]
+mod mariadb;
+#[path = "testing/processes.rs"]
+mod processes;
+#[path = "testing/templates.rs"]
+mod templates;
+
 use std::path::PathBuf;
 
 use migrate::sqlx::{self, PgPool, Postgres, SqlitePool};

@@ -2,19 +2,38 @@
 //! database; the parameter's type (`PgPool`, `SqlitePool`, `MySqlPool`) picks the database.
 //!
 //! Options: `migrations = "dir"` (default `migrations`, embedded like `embed_migrations!`)
-//! or `migrator = path::TO::MIGRATOR`.
+//! or `migrator = path::TO::MIGRATOR`; `to = db::VERSION` (only the migrations up to it);
+//! `fixtures("users", "posts")` with `fixtures_dir = "dir"` (default `fixtures`): SQL files
+//! checked here and embedded with `include_str!`, so that an edit rebuilds the test.
 
-use proc_macro2::TokenStream;
+use std::path::PathBuf;
+
+use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::parse::Parser as _;
+use syn::punctuated::Punctuated;
 use syn::spanned::Spanned as _;
-use syn::{FnArg, ItemFn, LitStr, Visibility};
+use syn::{FnArg, ItemFn, LitStr, Token, Visibility};
+
+/// The variable a test driver sets to stand in for `CARGO_MANIFEST_DIR` (as
+/// `embed_migrations!` reads it): trybuild builds ui cases elsewhere (trybuild issues 202
+/// and 296).
+const MANIFEST_DIR_OVERRIDE: &str = "MIGRATE_MANIFEST_DIR_OVERRIDE";
+
+/// Where fixtures are, relative to the crate root, unless `fixtures_dir` says.
+const DEFAULT_FIXTURES_DIR: &str = "fixtures";
+
+/// The options, for a message about one that is not.
+const OPTIONS: &str = "the options are `migrations = \"dir\"`, `migrator = path::TO::MIGRATOR`, `to = db::VERSION`, `fixtures(\"name\", ...)` and `fixtures_dir = \"dir\"`";
 
 /// The parsed options.
 #[derive(Default)]
 struct Args {
     migrations: Option<LitStr>,
     migrator: Option<syn::Path>,
+    to: Option<syn::Expr>,
+    fixtures: Option<Vec<LitStr>>,
+    fixtures_dir: Option<LitStr>,
 }
 
 /// Collects every error, so one build reports all of them.
@@ -41,9 +60,10 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let mut errors = Errors::default();
     let args = parse_args(args, &mut errors);
+    let fixtures = fixtures(&args, &mut errors);
     let pool = check(&function, &mut errors);
     match (errors.0, pool) {
-        (None, Some(pool)) => emit(&function, &args, &pool),
+        (None, Some(pool)) => emit(&function, &args, &pool, &fixtures),
         (error, _) => {
             let error = error.map(|e| e.to_compile_error());
             // the function as written but never a test, so code that names it does not fail too
@@ -57,31 +77,127 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 fn parse_args(tokens: TokenStream, errors: &mut Errors) -> Args {
     let mut args = Args::default();
     let parser = syn::meta::parser(|meta| {
-        if meta.path.is_ident("migrations") {
-            let lit: LitStr = meta.value()?.parse()?;
-            if args.migrations.is_some() || args.migrator.is_some() {
-                return Err(meta.error("give one of `migrations` and `migrator`, once"));
-            }
-            args.migrations = Some(lit);
-            Ok(())
-        } else if meta.path.is_ident("migrator") {
-            let path: syn::Path = meta.value()?.parse()?;
-            if args.migrations.is_some() || args.migrator.is_some() {
-                return Err(meta.error("give one of `migrations` and `migrator`, once"));
-            }
-            args.migrator = Some(path);
-            Ok(())
-        } else {
-            Err(meta.error(format!(
-                "unknown option `{}`: the options are `migrations = \"dir\"` and `migrator = path::TO::MIGRATOR`",
+        let twice = || {
+            meta.error(format!(
+                "`{}` is given twice: give it once",
                 meta.path.to_token_stream()
-            )))
+            ))
+        };
+        if meta.path.is_ident("migrations") || meta.path.is_ident("migrator") {
+            let (migrations, migrator) = if meta.path.is_ident("migrations") {
+                (Some(meta.value()?.parse()?), None)
+            } else {
+                (None, Some(meta.value()?.parse()?))
+            };
+            if args.migrations.is_some() || args.migrator.is_some() {
+                return Err(meta.error("give one of `migrations` and `migrator`, once"));
+            }
+            args.migrations = migrations;
+            args.migrator = migrator;
+        } else if meta.path.is_ident("to") {
+            if args.to.is_some() {
+                return Err(twice());
+            }
+            args.to = Some(meta.value()?.parse()?);
+        } else if meta.path.is_ident("fixtures") {
+            if args.fixtures.is_some() {
+                return Err(twice());
+            }
+            let content;
+            syn::parenthesized!(content in meta.input);
+            let names = Punctuated::<LitStr, Token![,]>::parse_terminated(&content)?;
+            args.fixtures = Some(names.into_iter().collect());
+        } else if meta.path.is_ident("fixtures_dir") {
+            if args.fixtures_dir.is_some() {
+                return Err(twice());
+            }
+            args.fixtures_dir = Some(meta.value()?.parse()?);
+        } else {
+            return Err(meta.error(format!(
+                "unknown option `{}`: {OPTIONS}",
+                meta.path.to_token_stream()
+            )));
         }
+        Ok(())
     });
     if let Err(e) = parser.parse2(tokens) {
         errors.push(e);
     }
     args
+}
+
+/// The fixtures as `Fixture` expressions, each file checked and embedded; every problem in
+/// `errors`.
+fn fixtures(args: &Args, errors: &mut Errors) -> Vec<TokenStream> {
+    let names = match (&args.fixtures, &args.fixtures_dir) {
+        (Some(names), _) => names,
+        (None, Some(dir)) => {
+            errors.push(syn::Error::new(
+                dir.span(),
+                "`fixtures_dir` without `fixtures(...)`: name the fixtures to apply, as in `fixtures(\"users\")`, or remove it",
+            ));
+            return Vec::new();
+        }
+        (None, None) => return Vec::new(),
+    };
+    let dir = args.fixtures_dir.as_ref().map_or_else(
+        || DEFAULT_FIXTURES_DIR.to_owned(),
+        |lit| migrate_core::scan::normalise(&lit.value()),
+    );
+    let Some(root) = std::env::var_os(MANIFEST_DIR_OVERRIDE)
+        .or_else(|| std::env::var_os("CARGO_MANIFEST_DIR"))
+        .map(PathBuf::from)
+    else {
+        errors.push(syn::Error::new(
+            Span::call_site(),
+            "CARGO_MANIFEST_DIR is not set: build with cargo",
+        ));
+        return Vec::new();
+    };
+    let mut seen: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for lit in names {
+        let name = lit.value();
+        let file = if name.ends_with(".sql") {
+            name.clone()
+        } else {
+            format!("{name}.sql")
+        };
+        let shown = migrate_core::scan::normalise(&format!("{dir}/{file}"));
+        if name.trim().is_empty() {
+            errors.push(syn::Error::new(
+                lit.span(),
+                format!("a fixture's name is an empty string: give the name of a file of `{dir}`, without `.sql`"),
+            ));
+            continue;
+        }
+        if seen.contains(&shown) {
+            errors.push(syn::Error::new(
+                lit.span(),
+                format!("{shown}: this fixture is given twice: give it once"),
+            ));
+            continue;
+        }
+        seen.push(shown.clone());
+        let path = root.join(&shown);
+        if !path.is_file() {
+            errors.push(syn::Error::new(
+                lit.span(),
+                format!("{shown}: no such fixture file: fixtures are `{dir}/<name>.sql`, relative to the crate root; create it, correct the name, or say where they are with `fixtures_dir = \"...\"`"),
+            ));
+            continue;
+        }
+        match path.to_str() {
+            Some(path) => out.push(quote! {
+                ::migrate::testing::Fixture::new(#shown, ::core::include_str!(#path))
+            }),
+            None => errors.push(syn::Error::new(
+                lit.span(),
+                format!("{shown}: the crate's path is not UTF-8, which `include_str!` needs"),
+            )),
+        }
+    }
+    out
 }
 
 /// Checks the function's shape; its pool parameter's type when that is right.
@@ -136,7 +252,7 @@ fn is_test(attr: &syn::Attribute) -> bool {
         .is_some_and(|s| s.ident == "test")
 }
 
-fn emit(function: &ItemFn, args: &Args, pool: &syn::Type) -> TokenStream {
+fn emit(function: &ItemFn, args: &Args, pool: &syn::Type, fixtures: &[TokenStream]) -> TokenStream {
     let attrs = &function.attrs;
     let vis = &function.vis;
     let name = &function.sig.ident;
@@ -159,9 +275,24 @@ fn emit(function: &ItemFn, args: &Args, pool: &syn::Type) -> TokenStream {
     let test = quote! {
         ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#name))
     };
+    // spanned on the expression, so a value that is no `Version` is reported there
+    let to = match &args.to {
+        Some(to) => quote_spanned! {to.span()=>
+            ::core::option::Option::Some::<::migrate::Version>(#to)
+        },
+        None => quote! { ::core::option::Option::None },
+    };
     // spanned on the parameter's type, so a type that is no pool is reported there, once
     let run = quote_spanned! {pool.span()=>
-        ::migrate::testing::__private::run_test::<#pool, _, _>(#migrator, #test, #name)
+        ::migrate::testing::__private::run_test::<#pool, _, _>(
+            ::migrate::testing::__private::Test {
+                name: #test,
+                migrator: #migrator,
+                to: #to,
+                fixtures: &[#(#fixtures),*],
+            },
+            #name,
+        )
     };
     quote! {
         #(#attrs)*

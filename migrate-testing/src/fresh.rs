@@ -1,23 +1,19 @@
-//! Throwaway databases: a new database per test on a server, or a temporary SQLite file.
+//! Throwaway databases: a new database per test on a server, or a temporary SQLite file —
+//! empty, or cloned from the template of a migration set (see `template`).
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use sqlx::pool::PoolOptions;
 use sqlx::{Connection as _, Database, Pool};
 
 use crate::server::io;
+use crate::urls::{unique_name, with_path, without_password};
 use crate::Error;
-use migrate_runtime::Driver;
-use migrate_runtime::Migrator;
+use migrate_runtime::{Driver, Migrator, Version};
 
 /// The connection options of a database.
 pub(crate) type Opts<DB> = <<DB as Database>::Connection as sqlx::Connection>::Options;
-
-/// The variables naming a server where tests may create databases, in the order read.
-#[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
-pub(crate) const URL_VARIABLES: [&str; 2] = ["MIGRATE_TEST_DATABASE_URL", "DATABASE_URL"];
 
 /// How many connections the pool of a test database opens at most.
 const POOL_SIZE: u32 = 5;
@@ -41,6 +37,13 @@ pub struct Tracked {
 pub trait TestDriver: Driver + sealed::Sealed {
     /// A new, empty database (see `fresh_postgres`, `fresh_sqlite`, `fresh_mysql`).
     fn fresh() -> impl Future<Output = Result<TempDatabase<Self>, Error>> + Send;
+
+    /// A new database cloned from the template of `migrator` up to `to` (default: all).
+    #[doc(hidden)]
+    fn from_template(
+        migrator: &Migrator,
+        to: Option<Version>,
+    ) -> impl Future<Output = Result<TempDatabase<Self>, Error>> + Send + '_;
 
     #[doc(hidden)]
     fn with_database(server: &Opts<Self>, name: &str) -> Opts<Self>;
@@ -83,6 +86,8 @@ enum Place<DB: Database> {
         admin: Opts<DB>,
         server: String,
         name: String,
+        /// On a private server of this process, which goes when the process ends.
+        private: bool,
     },
 }
 
@@ -90,7 +95,7 @@ enum Place<DB: Database> {
 /// own.
 ///
 /// A SQLite database is deleted on drop. A database on a server is dropped by
-/// [`TempDatabase::remove`] (`#[migrate::test]` calls it after the test body returns); one
+/// [`TempDatabase::remove`] (`#[migrate::test]` calls it after a test that passed); one
 /// that is only dropped stays on the server, so that a failed test can be looked into. In
 /// the private cluster every database goes when the test process ends.
 #[derive(Debug)]
@@ -98,9 +103,25 @@ pub struct TempDatabase<DB: Database> {
     options: Opts<DB>,
     url: String,
     place: Place<DB>,
+    template: Option<String>,
 }
 
 impl<DB: TestDriver> TempDatabase<DB> {
+    /// A new database with every migration of `migrator` applied: a clone of the set's
+    /// template, which the first call builds (see the guide of `migrate::testing`).
+    pub async fn from_template(migrator: &Migrator) -> Result<Self, Error> {
+        DB::from_template(migrator, None).await
+    }
+
+    /// A new database with the migrations of `migrator` up to and including `version`
+    /// applied, and none after it: a clone of a template of that version. Apply the rest in
+    /// the test with `migrator.run(&pool)` — the database's tracking table is the default one.
+    ///
+    /// [`Error::UnknownVersion`] when `version` is not a migration of `migrator`.
+    pub async fn from_template_to(migrator: &Migrator, version: Version) -> Result<Self, Error> {
+        DB::from_template(migrator, Some(version)).await
+    }
+
     /// A URL for the database (with the server's password, if it has one).
     pub fn url(&self) -> &str {
         &self.url
@@ -119,6 +140,12 @@ impl<DB: TestDriver> TempDatabase<DB> {
         }
     }
 
+    /// The template the database was cloned from (a database on the server, or a SQLite
+    /// file); `None` for an empty one.
+    pub fn template(&self) -> Option<&str> {
+        self.template.as_deref()
+    }
+
     /// A pool of up to 5 connections to the database.
     pub async fn pool(&self) -> Result<Pool<DB>, Error> {
         PoolOptions::<DB>::new()
@@ -135,7 +162,8 @@ impl<DB: TestDriver> TempDatabase<DB> {
             })
     }
 
-    /// A pool to the database with every migration of `migrator` applied.
+    /// A pool to the database after applying every migration of `migrator` to it, one by
+    /// one (for an empty database; [`TempDatabase::from_template`] is faster).
     pub async fn migrated(&self, migrator: &Migrator) -> Result<Pool<DB>, Error> {
         let pool = self.pool().await?;
         migrator.run(&pool).await?;
@@ -152,6 +180,7 @@ impl<DB: TestDriver> TempDatabase<DB> {
                 admin,
                 server,
                 name,
+                ..
             } => {
                 let failed = |source| Error::Database {
                     what: format!("could not drop the test database {name} (on {server})"),
@@ -162,6 +191,24 @@ impl<DB: TestDriver> TempDatabase<DB> {
                 let _ = conn.close().await;
                 Ok(())
             }
+        }
+    }
+
+    /// Leaves the database where it is — a SQLite file is no longer deleted on drop — and
+    /// says where it is, for a look after a failed test.
+    pub fn keep(mut self) -> String {
+        let place = std::mem::replace(&mut self.place, Place::Dir(PathBuf::new()));
+        match place {
+            Place::Dir(dir) => format!("the SQLite file {}", dir.join(SQLITE_FILE).display()),
+            Place::Server {
+                server,
+                name,
+                private: true,
+                ..
+            } => format!(
+                "the database {name} on {server} (a private server of this test process, which deletes it when the process ends: set MIGRATE_TEST_DATABASE_URL to a server of your own to keep it longer)"
+            ),
+            Place::Server { server, name, .. } => format!("the database {name} on {server}"),
         }
     }
 
@@ -183,57 +230,60 @@ impl<DB: Database> Drop for TempDatabase<DB> {
     }
 }
 
-/// A pool type that `#[migrate::test]` can hand to a test: `PgPool`, `SqlitePool`,
-/// `MySqlPool`. The parameter's type picks the database.
-#[diagnostic::on_unimplemented(
-    message = "`#[migrate::test]` cannot give a test a `{Self}`",
-    label = "not a pool of a database `migrate` supports",
-    note = "take a `PgPool`, `SqlitePool` or `MySqlPool` (from `migrate::sqlx`), with the matching feature of `migrate` on"
-)]
-pub trait TestPool: Sized + Clone + Send + 'static {
-    /// The database.
-    type Database: TestDriver;
-
-    /// A fresh database with every migration of `migrator` applied, and a pool to it.
-    fn fresh(
-        migrator: &Migrator,
-    ) -> impl Future<Output = Result<(Self, TempDatabase<Self::Database>), Error>> + Send + '_;
-
-    /// Closes the pool's connections.
-    fn close(&self) -> impl Future<Output = ()> + Send + '_;
-}
-
-impl<DB: TestDriver> TestPool for Pool<DB> {
-    type Database = DB;
-
-    async fn fresh(migrator: &Migrator) -> Result<(Self, TempDatabase<DB>), Error> {
-        let db = DB::fresh().await?;
-        let pool = db.migrated(migrator).await?;
-        Ok((pool, db))
-    }
-
-    async fn close(&self) {
-        Pool::close(self).await;
-    }
-}
-
-/// Creates a uniquely named database on the server that `admin` connects to.
+/// A server where tests create databases: how to connect to it to create and drop them,
+/// its URL, and whether this process started it.
 #[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
-pub(crate) async fn create_on<DB: TestDriver>(
-    admin: Opts<DB>,
-    url: &str,
-) -> Result<TempDatabase<DB>, Error> {
-    let name = unique_name();
-    create_named::<DB>(admin.clone(), url, &name).await?;
-    Ok(TempDatabase {
-        options: DB::with_database(&admin, &name),
-        url: with_path(url, &name),
-        place: Place::Server {
-            admin,
-            server: without_password(url),
-            name,
-        },
-    })
+#[derive(Clone, Debug)]
+pub(crate) struct Server<DB: Database> {
+    pub admin: Opts<DB>,
+    pub url: String,
+    pub private: bool,
+}
+
+#[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
+impl<DB: TestDriver> Server<DB> {
+    /// The URL without its password, for messages.
+    pub fn shown(&self) -> String {
+        without_password(&self.url)
+    }
+
+    /// Creates a uniquely named database.
+    pub async fn fresh(&self) -> Result<TempDatabase<DB>, Error> {
+        let name = unique_name();
+        create_named::<DB>(self.admin.clone(), &self.url, &name).await?;
+        Ok(self.database(name, None))
+    }
+
+    /// The database `name`, which exists, cloned from `template` when given.
+    pub fn database(&self, name: String, template: Option<String>) -> TempDatabase<DB> {
+        TempDatabase {
+            options: DB::with_database(&self.admin, &name),
+            url: with_path(&self.url, &name),
+            place: Place::Server {
+                admin: self.admin.clone(),
+                server: self.shown(),
+                name,
+                private: self.private,
+            },
+            template,
+        }
+    }
+}
+
+/// A SQLite database in `dir` (its file is [`SQLITE_FILE`]), deleted with the directory on
+/// drop; cloned from `template` when given.
+#[cfg(feature = "sqlite")]
+pub(crate) fn sqlite_in(dir: PathBuf, template: Option<String>) -> TempDatabase<sqlx::Sqlite> {
+    let file = dir.join(SQLITE_FILE);
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&file)
+        .create_if_missing(true);
+    TempDatabase {
+        options,
+        url: format!("sqlite://{}?mode=rwc", file.display()),
+        place: Place::Dir(dir),
+        template,
+    }
 }
 
 /// Creates database `name` on the server that `admin` connects to (`url`, for messages).
@@ -258,66 +308,8 @@ pub(crate) async fn create_named<DB: TestDriver>(
     Ok(())
 }
 
-/// The URL of a server for `DB` from the environment: the first of [`URL_VARIABLES`] whose
-/// scheme is one of `schemes`.
-#[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
-pub(crate) fn server_url(schemes: &[&str]) -> Option<String> {
-    URL_VARIABLES.iter().find_map(|var| {
-        let url = std::env::var(var).ok()?;
-        let scheme = url.split(':').next()?;
-        schemes.contains(&scheme).then_some(url)
-    })
-}
-
-/// A database name no other test of any process uses at the same time.
-#[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
-fn unique_name() -> String {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    format!("migrate_test_{}_{n}_{nanos:09}", std::process::id())
-}
-
-/// `url` with its path (the database) replaced by `name`; the query stays.
-#[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
-fn with_path(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let path_start = base[authority_start..]
-        .find('/')
-        .map_or(base.len(), |i| authority_start + i);
-    let mut out = format!("{}/{name}", &base[..path_start]);
-    if let Some(query) = query {
-        out.push('?');
-        out.push_str(query);
-    }
-    out
-}
-
-/// A URL as shown in messages: without the password.
-pub(crate) fn without_password(url: &str) -> String {
-    let Some(start) = url.find("://").map(|i| i + 3) else {
-        return url.to_owned();
-    };
-    let end = url[start..]
-        .find(['/', '?'])
-        .map_or(url.len(), |i| start + i);
-    match url[start..end].rfind('@') {
-        Some(at) => {
-            let userinfo = &url[start..start + at];
-            let user = userinfo.split(':').next().unwrap_or_default();
-            format!("{}{user}@{}", &url[..start], &url[start + at + 1..])
-        }
-        None => url.to_owned(),
-    }
-}
-
 /// The file of a SQLite test database, inside its own directory.
-const SQLITE_FILE: &str = "test.sqlite3";
+pub(crate) const SQLITE_FILE: &str = "test.sqlite3";
 
 fn remove_dir(dir: &Path) -> Result<(), Error> {
     match std::fs::remove_dir_all(dir) {
@@ -326,7 +318,7 @@ fn remove_dir(dir: &Path) -> Result<(), Error> {
     }
 }
 
-/// A new PostgreSQL database: on the server of `MIGRATE_TEST_DATABASE_URL` (or
+/// A new, empty PostgreSQL database: on the server of `MIGRATE_TEST_DATABASE_URL` (or
 /// `DATABASE_URL`) when one of them is a `postgres://` URL, else in a private cluster that
 /// this process starts once from the machine's PostgreSQL binaries (see
 /// [`crate::TempPostgres`]) and that goes when the process ends.
@@ -337,7 +329,17 @@ pub async fn fresh_postgres() -> Result<TempDatabase<sqlx::Postgres>, Error> {
     <sqlx::Postgres as TestDriver>::fresh().await
 }
 
-/// A new MySQL or MariaDB database on the server of `MIGRATE_TEST_DATABASE_URL` (or
+/// A new PostgreSQL database, on the server [`fresh_postgres`] uses, with every migration
+/// of `migrator` applied: a clone (`CREATE DATABASE … TEMPLATE`) of the set's template,
+/// which the first call builds (see [`TempDatabase::from_template`]).
+#[cfg(feature = "postgres")]
+pub async fn fresh_postgres_migrated(
+    migrator: &Migrator,
+) -> Result<TempDatabase<sqlx::Postgres>, Error> {
+    TempDatabase::from_template(migrator).await
+}
+
+/// A new, empty MySQL or MariaDB database on the server of `MIGRATE_TEST_DATABASE_URL` (or
 /// `DATABASE_URL`) when one of them is a `mysql://` or `mariadb://` URL (the user needs the
 /// right to create databases), else on a private MariaDB server that this process starts once
 /// from the machine's binaries (see [`crate::TempMariaDb`]) and that goes when the process
@@ -347,44 +349,26 @@ pub async fn fresh_mysql() -> Result<TempDatabase<sqlx::MySql>, Error> {
     <sqlx::MySql as TestDriver>::fresh().await
 }
 
-/// A new SQLite database in a file of its own temporary directory, deleted on drop.
-#[cfg(feature = "sqlite")]
-pub fn fresh_sqlite() -> Result<TempDatabase<sqlx::Sqlite>, Error> {
-    let dir = crate::server::temp_dir("migrate-sqlite")?;
-    let file = dir.join(SQLITE_FILE);
-    let options = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(&file)
-        .create_if_missing(true);
-    Ok(TempDatabase {
-        options,
-        url: format!("sqlite://{}?mode=rwc", file.display()),
-        place: Place::Dir(dir),
-    })
+/// A new MySQL or MariaDB database, on the server [`fresh_mysql`] uses, with every
+/// migration of `migrator` applied: a copy of the set's template database, which the first
+/// call builds (see [`TempDatabase::from_template`]).
+#[cfg(feature = "mysql")]
+pub async fn fresh_mysql_migrated(migrator: &Migrator) -> Result<TempDatabase<sqlx::MySql>, Error> {
+    TempDatabase::from_template(migrator).await
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// A new, empty SQLite database in a file of its own temporary directory, deleted on drop.
+#[cfg(feature = "sqlite")]
+pub fn fresh_sqlite() -> Result<TempDatabase<sqlx::Sqlite>, Error> {
+    Ok(sqlite_in(crate::server::temp_dir("migrate-sqlite")?, None))
+}
 
-    #[test]
-    fn urls_take_the_database_name() {
-        assert_eq!(
-            with_path("postgres://u:p@h:5432/app?sslmode=disable", "t"),
-            "postgres://u:p@h:5432/t?sslmode=disable"
-        );
-        assert_eq!(with_path("postgres://h", "t"), "postgres://h/t");
-        assert_eq!(
-            with_path("mysql://root@h:3306/", "t"),
-            "mysql://root@h:3306/t"
-        );
-    }
-
-    #[test]
-    fn shown_urls_have_no_password() {
-        assert_eq!(
-            without_password("postgres://u:secret@h/app"),
-            "postgres://u@h/app"
-        );
-        assert_eq!(without_password("postgres://h/app"), "postgres://h/app");
-    }
+/// A new SQLite database with every migration of `migrator` applied: a copy of the set's
+/// template file, which the first call builds (see [`TempDatabase::from_template`]), in a
+/// temporary directory of its own, deleted on drop.
+#[cfg(feature = "sqlite")]
+pub async fn fresh_sqlite_migrated(
+    migrator: &Migrator,
+) -> Result<TempDatabase<sqlx::Sqlite>, Error> {
+    TempDatabase::from_template(migrator).await
 }

@@ -5,9 +5,14 @@
 //! - `server`: private PostgreSQL and MariaDB servers started from the machine's binaries,
 //!   with one watchdog; the workspace's own tests use them too.
 //! - `fresh`: throwaway databases — a fresh database per test on a server, a temporary
-//!   SQLite file.
+//!   SQLite file — empty, or cloned from a template.
+//! - `template`: a migration set applied once into a template named by its hash chain,
+//!   and cloned per test (PostgreSQL `CREATE DATABASE … TEMPLATE`, a copied SQLite file, a
+//!   copy of the catalog and rows on MySQL).
+//! - `fixtures`: SQL files applied after the migrations, failures placed by file and line.
 //! - `snapshot`, `reversible`: catalog snapshots, and the up/down/up check of every migration.
-//! - `harness`: what `#[migrate::test]` expands to call.
+//! - `harness`: what `#[migrate::test]` expands to call, and the test database's cleanup.
+//! - `urls`: server URLs from the environment, and test database names.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -19,6 +24,8 @@ pub mod lint;
 pub use current::{assert_current, check_current, Problem, Stale};
 
 #[cfg(feature = "_db")]
+mod fixtures;
+#[cfg(feature = "_db")]
 mod fresh;
 #[cfg(feature = "_db")]
 mod harness;
@@ -28,6 +35,10 @@ mod reversible;
 pub mod server;
 #[cfg(feature = "_db")]
 mod snapshot;
+#[cfg(feature = "_db")]
+mod template;
+#[cfg(feature = "_db")]
+mod urls;
 
 #[cfg(feature = "mysql")]
 mod mysql;
@@ -36,14 +47,18 @@ mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
-#[cfg(feature = "mysql")]
-pub use fresh::fresh_mysql;
-#[cfg(feature = "postgres")]
-pub use fresh::fresh_postgres;
-#[cfg(feature = "sqlite")]
-pub use fresh::fresh_sqlite;
 #[cfg(feature = "_db")]
-pub use fresh::{TempDatabase, TestDriver, TestPool};
+pub use fixtures::{apply_fixtures, Fixture};
+#[cfg(feature = "mysql")]
+pub use fresh::{fresh_mysql, fresh_mysql_migrated};
+#[cfg(feature = "postgres")]
+pub use fresh::{fresh_postgres, fresh_postgres_migrated};
+#[cfg(feature = "sqlite")]
+pub use fresh::{fresh_sqlite, fresh_sqlite_migrated};
+#[cfg(feature = "_db")]
+pub use fresh::{TempDatabase, TestDriver};
+#[cfg(feature = "_db")]
+pub use harness::TestPool;
 #[cfg(feature = "_db")]
 pub use reversible::{
     assert_reversible, check_reversible, check_reversible_with, Finding, Irreversibility,
@@ -60,7 +75,7 @@ pub use snapshot::{Diff, Snapshot};
 #[cfg(feature = "_db")]
 #[doc(hidden)]
 pub mod __private {
-    pub use super::harness::{run_test, TestOutput};
+    pub use super::harness::{run_test, Test, TestOutput};
 }
 
 /// Why a test database could not be had.
@@ -112,6 +127,51 @@ pub enum Error {
     /// Migrating the test database failed.
     #[error(transparent)]
     Migrate(Box<migrate_runtime::Error>),
+
+    /// `to = …` names a version that is not a migration of the set.
+    #[error("{version} is not a migration of this set{}: give `to` the version constant of one of its migrations (`embed_migrations!(pub mod db, \"migrations\")` makes one per migration, such as `db::CREATE_USERS`)", newest.map_or_else(|| " (it has none)".to_owned(), |v| format!(" (its newest is {v})")))]
+    UnknownVersion {
+        /// The version asked for.
+        version: migrate_runtime::Version,
+        /// The set's newest migration, if it has any.
+        newest: Option<migrate_runtime::Version>,
+    },
+
+    /// Building the template of a migration set failed; nothing was left under its name.
+    #[error("could not build the template {template} ({place})")]
+    Template {
+        /// The template's name.
+        template: String,
+        /// Its server or directory.
+        place: String,
+        /// Why.
+        #[source]
+        source: Box<Error>,
+    },
+
+    /// A template kept being dropped between its build and the clone: another test run, of
+    /// another version of the same migrations, uses the same server or directory.
+    #[error("the template {template} ({place}) was dropped again and again before this test could clone it: a test run of another version of these migrations uses the same server and drops it as stale; give each its own server (MIGRATE_TEST_DATABASE_URL) or, for SQLite, directory (MIGRATE_TEST_TEMPLATE_DIR)")]
+    TemplateDropped {
+        /// The template's name.
+        template: String,
+        /// Its server or directory.
+        place: String,
+    },
+
+    /// A statement of a fixture failed.
+    #[error("{file}:{line}:{column}: this statement of the fixture failed: correct the fixture (fixtures run after the migrations, in the order given)")]
+    Fixture {
+        /// The fixture's file.
+        file: String,
+        /// The line of the statement (of the error, where the database says).
+        line: u32,
+        /// The column.
+        column: u32,
+        /// The database's error.
+        #[source]
+        source: sqlx::Error,
+    },
 }
 
 #[cfg(feature = "_db")]

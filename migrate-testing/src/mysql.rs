@@ -6,9 +6,10 @@ use std::str::FromStr as _;
 use sqlx::mysql::{MySql, MySqlConnectOptions, MySqlConnection};
 use sqlx::{AssertSqlSafe, Row as _};
 
-use crate::fresh::{self, TempDatabase, TestDriver, Tracked};
-use crate::Error;
-use migrate_runtime::Driver as _;
+use crate::fresh::{Server, TempDatabase, TestDriver, Tracked};
+use crate::template::{self, mysql::MySqlStore};
+use crate::{urls, Error};
+use migrate_runtime::{Driver as _, Migrator, Version};
 
 /// The catalog of the current database as text lines, one query per kind of object; `?` is
 /// the tracking table. Column order is not compared, as on PostgreSQL.
@@ -69,19 +70,14 @@ const CATALOG: [(&str, bool); 8] = [
 
 impl TestDriver for MySql {
     async fn fresh() -> Result<TempDatabase<MySql>, Error> {
-        let Some(url) = fresh::server_url(&["mysql", "mariadb"]) else {
-            static SERVER: crate::server::Shared<crate::TempMariaDb> = crate::server::Shared::new();
-            let server = crate::server::shared(&SERVER, crate::TempMariaDb::start, "MariaDB")?;
-            return server.fresh().await;
-        };
-        let admin = MySqlConnectOptions::from_str(&url).map_err(|source| Error::Database {
-            what: format!(
-                "the test server's URL {} is not usable",
-                fresh::without_password(&url)
-            ),
-            source,
-        })?;
-        fresh::create_on::<MySql>(admin, &url).await
+        server()?.fresh().await
+    }
+
+    async fn from_template(
+        migrator: &Migrator,
+        to: Option<Version>,
+    ) -> Result<TempDatabase<MySql>, Error> {
+        template::migrated(&MySqlStore::new(server()?), migrator, to).await
     }
 
     fn with_database(server: &MySqlConnectOptions, name: &str) -> MySqlConnectOptions {
@@ -119,4 +115,26 @@ impl TestDriver for MySql {
         }
         Ok(lines)
     }
+}
+
+/// The server of `MIGRATE_TEST_DATABASE_URL` (or `DATABASE_URL`) when one of them is a
+/// `mysql://` or `mariadb://` URL, else this process's private MariaDB server.
+fn server() -> Result<Server<MySql>, Error> {
+    let Some(url) = urls::server_url(&["mysql", "mariadb"]) else {
+        static SERVER: crate::server::Shared<crate::TempMariaDb> = crate::server::Shared::new();
+        let server = crate::server::shared(&SERVER, crate::TempMariaDb::start, "MariaDB")?;
+        return Ok(server.server());
+    };
+    let admin = MySqlConnectOptions::from_str(&url).map_err(|source| Error::Database {
+        what: format!(
+            "the test server's URL {} is not usable",
+            urls::without_password(&url)
+        ),
+        source,
+    })?;
+    Ok(Server {
+        admin,
+        url,
+        private: false,
+    })
 }

@@ -6,9 +6,10 @@ use std::str::FromStr as _;
 use sqlx::postgres::{PgConnectOptions, PgConnection, Postgres};
 use sqlx::{AssertSqlSafe, Row as _};
 
-use crate::fresh::{self, TempDatabase, TestDriver, Tracked};
-use crate::Error;
-use migrate_runtime::Driver as _;
+use crate::fresh::{Server, TempDatabase, TestDriver, Tracked};
+use crate::template::{self, postgres::PgStore};
+use crate::{urls, Error};
+use migrate_runtime::{Driver as _, Migrator, Version};
 
 /// One text line per object of every schema but the system ones: schemas, extensions,
 /// tables, views (with their definition), sequences, columns (type, collation, nullability,
@@ -129,17 +130,14 @@ ORDER BY line COLLATE "C"
 
 impl TestDriver for Postgres {
     async fn fresh() -> Result<TempDatabase<Postgres>, Error> {
-        if let Some(url) = fresh::server_url(&["postgres", "postgresql"]) {
-            let admin = PgConnectOptions::from_str(&url).map_err(|source| Error::Database {
-                what: format!(
-                    "the test server's URL {} is not usable",
-                    fresh::without_password(&url)
-                ),
-                source,
-            })?;
-            return fresh::create_on::<Postgres>(admin, &url).await;
-        }
-        private_cluster()?.fresh().await
+        server()?.fresh().await
+    }
+
+    async fn from_template(
+        migrator: &Migrator,
+        to: Option<Version>,
+    ) -> Result<TempDatabase<Postgres>, Error> {
+        template::migrated(&PgStore::new(server()?), migrator, to).await
     }
 
     fn with_database(server: &PgConnectOptions, name: &str) -> PgConnectOptions {
@@ -173,6 +171,26 @@ impl TestDriver for Postgres {
             .await?;
         rows.iter().map(|row| row.try_get::<String, _>(0)).collect()
     }
+}
+
+/// The server of `MIGRATE_TEST_DATABASE_URL` (or `DATABASE_URL`) when one of them is a
+/// `postgres://` URL, else this process's private cluster.
+fn server() -> Result<Server<Postgres>, Error> {
+    let Some(url) = urls::server_url(&["postgres", "postgresql"]) else {
+        return Ok(private_cluster()?.server());
+    };
+    let admin = PgConnectOptions::from_str(&url).map_err(|source| Error::Database {
+        what: format!(
+            "the test server's URL {} is not usable",
+            urls::without_password(&url)
+        ),
+        source,
+    })?;
+    Ok(Server {
+        admin,
+        url,
+        private: false,
+    })
 }
 
 /// The cluster of this process, started at the first call.

@@ -5,7 +5,9 @@ use sqlx::sqlite::{Sqlite, SqliteConnectOptions, SqliteConnection};
 use sqlx::Row as _;
 
 use crate::fresh::{TempDatabase, TestDriver, Tracked};
+use crate::template::{self, sqlite::SqliteStore};
 use crate::Error;
+use migrate_runtime::{Migrator, Version};
 
 /// Every schema object but SQLite's own (`sqlite_%`, which includes the automatic indexes
 /// of UNIQUE and PRIMARY KEY constraints, part of their table's SQL) and the tracking table's.
@@ -15,6 +17,13 @@ const CATALOG: &str = "SELECT type, name, sql FROM sqlite_master \
 impl TestDriver for Sqlite {
     async fn fresh() -> Result<TempDatabase<Sqlite>, Error> {
         crate::fresh_sqlite()
+    }
+
+    async fn from_template(
+        migrator: &Migrator,
+        to: Option<Version>,
+    ) -> Result<TempDatabase<Sqlite>, Error> {
+        template::migrated(&SqliteStore::new()?, migrator, to).await
     }
 
     fn with_database(server: &SqliteConnectOptions, name: &str) -> SqliteConnectOptions {

@@ -43,6 +43,7 @@ macro_rules! tests {
             out_of_order,
             atomic,
             lock_released,
+            waiter_sees_the_work_done,
             tampered_checksum,
             deleted_row,
             edited_file,
@@ -611,6 +612,41 @@ pub async fn lock_timeout<D: Db>(db: &D) -> (String, Option<String>) {
     let id = held.id.clone();
     drop(held);
     (id, holder.clone())
+}
+
+/// A runner waiting for the lock returns, having applied nothing, as soon as another has
+/// applied everything it came for — without waiting for the holder to let the lock go.
+pub async fn waiter_sees_the_work_done<D: Db>(db: &D) {
+    let held = db.hold_lock().await;
+    let patient = BASIC.runner().lock_timeout(Duration::from_secs(60));
+    let waiter = patient.run(db.pool());
+    let holder = async {
+        // the waiter has tried the lock and is waiting
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let report = BASIC
+            .runner()
+            .locking(migrate::Locking::None)
+            .run(db.pool())
+            .await
+            .expect("the holder's run");
+        assert_eq!(versions(&report), [1, 2, 3, 4]);
+        Instant::now()
+    };
+    let (waited, applied_at) = tokio::join!(waiter, holder);
+    let returned = Instant::now();
+    let report = waited.expect("the waiter returns");
+    assert!(
+        report.migrations.is_empty(),
+        "the waiter applied {:?}",
+        versions(&report)
+    );
+    assert!(
+        returned - applied_at < Duration::from_secs(5),
+        "the waiter saw the work done {:?} after it was",
+        returned - applied_at
+    );
+    assert_eq!(db.tracked().await, 4);
+    drop(held);
 }
 
 /// The lock is released on every path (a failing statement in and out of a transaction, a

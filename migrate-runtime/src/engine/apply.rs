@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use super::held::Held;
 use super::script::{in_transaction, one_by_one, Work};
 use super::validate::{self, Plan};
-use super::{atomic, repeatable, restore_after_failure, Chains, Cx, Op};
+use super::{atomic, lock, repeatable, restore_after_failure, Chains, Cx, Op};
 use crate::driver::tracking::{self, Newest, Write};
 use crate::driver::{Conn, Driver};
 use crate::error::{Error, Subject};
@@ -22,8 +22,11 @@ pub(crate) async fn run<DB: Driver>(
     target: Option<Version>,
 ) -> Result<Report, Error> {
     let table = cx.table::<DB>()?;
-    let newest = tracking::newest::<DB>(conn.get(), &table).await?;
-    if validate::up_to_date(cx.migrator, &newest, target) {
+    let settled = lock::Settled {
+        migrator: cx.migrator,
+        target,
+    };
+    if settled.done::<DB>(conn.get(), &table).await? {
         return Ok(Report::default());
     }
     super::locked(cx, conn, Op::Apply(target)).await

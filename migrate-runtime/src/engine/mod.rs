@@ -145,8 +145,20 @@ pub(crate) async fn locked<DB: Driver>(
     // lock rather than return it to the pool.
     let mut armed = conn.armed(DB::SESSION_LOCK && strategy != Locking::Lease);
     let conn = armed.conn();
-    let guard = match lock::acquire(cx, conn, &table, strategy).await {
-        Ok(guard) => guard,
+    // A runner that came to apply stops waiting once another has applied it all.
+    let settled = match op {
+        Op::Apply(target) => Some(lock::Settled {
+            migrator: cx.migrator,
+            target,
+        }),
+        Op::Undo(_) | Op::Admin(_) | Op::Adopt(_) => None,
+    };
+    let guard = match lock::acquire(cx, conn, &table, strategy, settled).await {
+        Ok(Some(guard)) => guard,
+        Ok(None) => {
+            armed.disarm();
+            return Ok(Report::default());
+        }
         Err(e) => {
             // not taken: nothing to lose with the connection
             armed.disarm();

@@ -15,7 +15,7 @@ use sqlx::mysql::{MySql, MySqlConnectOptions};
 use super::{
     describe, find_program, free_port, is_root, read_log, shell_quote, temp_dir, Watchdog,
 };
-use crate::fresh::{self, TempDatabase};
+use crate::fresh::{self, Server, TempDatabase};
 use crate::Error;
 
 const START_TIMEOUT: Duration = Duration::from_secs(60);
@@ -170,7 +170,16 @@ impl TempMariaDb {
 
     /// Creates a database with a unique name; see [`TempDatabase`].
     pub async fn fresh(&self) -> Result<TempDatabase<MySql>, Error> {
-        fresh::create_on::<MySql>(self.options(""), &self.url("")).await
+        self.server().fresh().await
+    }
+
+    /// Where tests create databases: the server as `root`.
+    pub(crate) fn server(&self) -> Server<MySql> {
+        Server {
+            admin: self.options(""),
+            url: self.url(""),
+            private: true,
+        }
     }
 
     /// Creates database `name`.

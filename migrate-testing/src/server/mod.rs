@@ -2,10 +2,10 @@
 //! ([`TempPostgres`]) and MariaDB ([`TempMariaDb`]).
 //!
 //! Each lives in a temporary directory, listens on 127.0.0.1 on a free port, and is stopped
-//! and deleted on drop. A [`Watchdog`] does the same once the test process is gone, however it
-//! ends (a server kept in a `static` is never dropped; a killed test never unwinds). As root,
-//! servers run as their own OS user, because PostgreSQL refuses root and Galera's state
-//! transfer needs files owned by the server's user.
+//! and deleted on drop. A watchdog process does the same once the test process is gone,
+//! however it ends (a server kept in a `static` is never dropped; a killed test never
+//! unwinds). As root, servers run as their own OS user, because PostgreSQL refuses root and
+//! Galera's state transfer needs files owned by the server's user.
 
 // Each server uses part of what is here; with one database feature, the rest is unused.
 #![cfg_attr(not(all(feature = "postgres", feature = "mysql")), allow(dead_code))]
@@ -174,12 +174,17 @@ pub(crate) fn find_program(names: &[&str]) -> Option<PathBuf> {
 
 /// A new directory under the system's temporary directory.
 pub(crate) fn temp_dir(prefix: &str) -> Result<PathBuf, Error> {
+    temp_dir_in(&std::env::temp_dir(), prefix)
+}
+
+/// A new directory under `parent`.
+pub(crate) fn temp_dir_in(parent: &Path, prefix: &str) -> Result<PathBuf, Error> {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("{prefix}-{}-{n}-{nanos}", std::process::id()));
+    let dir = parent.join(format!("{prefix}-{}-{n}-{nanos}", std::process::id()));
     std::fs::create_dir(&dir).map_err(|e| io("create", &dir, e))?;
     Ok(dir)
 }

@@ -2,10 +2,10 @@
 //!
 //! The server listens on 127.0.0.1 only, on a free port, with its socket inside the
 //! directory, trust authentication and superuser `postgres`, and settings for speed over
-//! durability (`fsync = off`). As root it runs as the `postgres` OS user, because the server
-//! refuses to run as root. A watchdog process stops it and deletes the directory once this
-//! process is gone, so a cluster kept in a `static` or a test process that is killed leaves
-//! nothing behind.
+//! durability (`fsync = off`), in memory (`/dev/shm`) when there is room. As root it runs as
+//! the `postgres` OS user, because the server refuses to run as root. A watchdog process stops
+//! it and deletes the directory once this process is gone, so a cluster kept in a `static` or a
+//! test process that is killed leaves nothing behind.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -14,9 +14,9 @@ use std::process::{Command, Output, Stdio};
 use sqlx::postgres::{PgConnectOptions, Postgres};
 
 use super::{
-    as_user, chown, describe, free_port, io, is_root, read_log, shell_quote, temp_dir, Watchdog,
+    as_user, chown, describe, free_port, io, is_root, read_log, shell_quote, temp_dir_in, Watchdog,
 };
-use crate::fresh::{self, TempDatabase};
+use crate::fresh::{Server, TempDatabase};
 use crate::Error;
 
 /// The programs the cluster needs, all from one directory.
@@ -24,6 +24,12 @@ const PROGRAMS: [&str; 3] = ["initdb", "pg_ctl", "postgres"];
 
 /// The OS user the server runs as when the tests run as root.
 const SERVER_USER: &str = "postgres";
+
+/// The variable naming the directory where private clusters are made.
+const DIR_VARIABLE: &str = "MIGRATE_TEST_POSTGRES_DIR";
+
+/// The room `/dev/shm` must have for a cluster to be made there, in KiB.
+const SHM_ROOM_KIB: u64 = 1 << 20;
 
 /// A private PostgreSQL cluster, stopped and deleted on drop.
 ///
@@ -65,7 +71,7 @@ impl TempPostgres {
             )
         })?;
         let run_as = is_root().then_some(SERVER_USER);
-        let root = temp_dir("migrate-pg")?;
+        let root = temp_dir_in(&parent_dir(), "migrate-pg")?;
         let mut cluster = TempPostgres {
             root,
             bin,
@@ -191,7 +197,16 @@ impl TempPostgres {
 
     /// Creates a database with a unique name; see [`TempDatabase`].
     pub async fn fresh(&self) -> Result<TempDatabase<Postgres>, Error> {
-        fresh::create_on::<Postgres>(self.options("postgres"), &self.url("postgres")).await
+        self.server().fresh().await
+    }
+
+    /// Where tests create databases: the `postgres` database as the superuser.
+    pub(crate) fn server(&self) -> Server<Postgres> {
+        Server {
+            admin: self.options("postgres"),
+            url: self.url("postgres"),
+            private: true,
+        }
     }
 
     /// Stops the server and deletes the directory, reporting what failed (dropping the
@@ -299,4 +314,26 @@ fn bin_dir() -> Option<PathBuf> {
             versions.sort();
             versions.pop().map(|(_, dir)| dir)
         })
+}
+
+/// Where a cluster's directory goes: `MIGRATE_TEST_POSTGRES_DIR`; else `/dev/shm` when it has
+/// 1 GiB free, because a cluster is thousands of small files and a test database per test
+/// creates thousands more (on this project's VM, cloning a template of 3,000 relations takes
+/// 1.3 s on ext4 and 0.1 s in memory); else the system's temporary directory.
+fn parent_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os(DIR_VARIABLE).filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    let shm = Path::new("/dev/shm");
+    if shm.is_dir() && available_kib(shm).is_some_and(|kib| kib >= SHM_ROOM_KIB) {
+        return shm.to_owned();
+    }
+    std::env::temp_dir()
+}
+
+/// The space available in `dir`'s file system, in KiB, as `df` says.
+fn available_kib(dir: &Path) -> Option<u64> {
+    let out = Command::new("df").arg("-Pk").arg(dir).output().ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    text.lines().nth(1)?.split_whitespace().nth(3)?.parse().ok()
 }

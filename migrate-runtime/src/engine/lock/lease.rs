@@ -8,14 +8,9 @@
 
 use std::time::{Duration, Instant};
 
-use super::jittered;
+use super::{jittered, worth_trying, Watch, FIRST_PAUSE, MAX_PAUSE, SAY_WAITING};
 use crate::driver::{Driver, Table};
 use crate::error::Error;
-
-/// The first pause between two attempts; it doubles up to [`MAX_PAUSE`].
-const FIRST_PAUSE: Duration = Duration::from_millis(2);
-/// The longest pause between two attempts.
-const MAX_PAUSE: Duration = Duration::from_millis(25);
 
 /// A held lease.
 #[derive(Clone, Debug)]
@@ -130,14 +125,29 @@ async fn read<DB: Driver>(conn: &mut DB::Connection, lock: &Table) -> Result<Lea
     Ok((holder, token, expires_in, next(), number(next())))
 }
 
-/// Takes the lease of `lock`, waiting up to `timeout` for the holder to release it or let it
-/// expire. A contended attempt (0 rows; on Galera, a certification failure) means "held".
+/// How [`acquire`] waits.
+pub(crate) struct Wait<'a> {
+    /// The lease taken.
+    pub duration: Duration,
+    /// How long to wait for it.
+    pub timeout: Duration,
+    /// What a waiter that came to apply watches between attempts.
+    pub watch: Option<Watch<'a>>,
+}
+
+/// Takes the lease of `lock`, waiting up to `wait.timeout` for the holder to release it or let
+/// it expire; `None` when, meanwhile, another runner did what `wait.watch` waits for. A
+/// contended attempt (0 rows; on Galera, a certification failure) means "held".
 pub(crate) async fn acquire<DB: Driver>(
     conn: &mut DB::Connection,
     lock: Table,
-    duration: Duration,
-    timeout: Duration,
-) -> Result<Lease, Error> {
+    wait: Wait<'_>,
+) -> Result<Option<Lease>, Error> {
+    let Wait {
+        duration,
+        timeout,
+        mut watch,
+    } = wait;
     let holder = me();
     let now = DB::NOW_MICROS;
     // `previous` first: MySQL assigns left to right, seeing values already set.
@@ -154,25 +164,30 @@ pub(crate) async fn acquire<DB: Driver>(
     let mut conflicts = 0u32;
     let mut logged = false;
     let mut ensured = false;
+    let mut first = true;
     loop {
-        // The table and its row usually exist: make them only when taking finds nothing.
-        match DB::exec(conn, &take).await {
-            Ok(1) => break,
-            Ok(_) if !ensured => {
-                ensure::<DB>(conn, &lock).await?;
-                ensured = true;
-                continue;
-            }
-            Ok(_) => {}
-            Err(e) if DB::is_undefined_table(&e) && !ensured => {
-                ensure::<DB>(conn, &lock).await?;
-                ensured = true;
-                continue;
-            }
-            Err(e) if DB::is_conflict(&e) => conflicts += 1,
-            Err(e) => return Err(e.into()),
+        match worth_trying::<DB>(&mut watch, &mut first, conn).await? {
+            None => return Ok(None),
+            Some(false) => {}
+            // The table and its row usually exist: make them only when taking finds nothing.
+            Some(true) => match DB::exec(conn, &take).await {
+                Ok(1) => break,
+                Ok(_) if !ensured => {
+                    ensure::<DB>(conn, &lock).await?;
+                    ensured = true;
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) if DB::is_undefined_table(&e) && !ensured => {
+                    ensure::<DB>(conn, &lock).await?;
+                    ensured = true;
+                    continue;
+                }
+                Err(e) if DB::is_conflict(&e) => conflicts += 1,
+                Err(e) => return Err(e.into()),
+            },
         }
-        if start.elapsed() >= timeout || !logged {
+        if start.elapsed() >= timeout || (!logged && start.elapsed() >= SAY_WAITING) {
             let (current, _, expires_in, _, _) = read::<DB>(conn, &lock).await?;
             let current = current.map(|h| format!("{h} (lease for {} ms more)", expires_in / 1000));
             if start.elapsed() >= timeout {
@@ -184,7 +199,8 @@ pub(crate) async fn acquire<DB: Driver>(
             tracing::info!(holder = current.as_deref().unwrap_or("unknown"), table = %lock.key, "waiting for the migration lease");
             logged = true;
         }
-        tokio::time::sleep(jittered(pause)).await;
+        let next = watch.as_ref().map_or(pause, |w| w.pause(pause));
+        tokio::time::sleep(jittered(next)).await;
         pause = (pause * 2).min(MAX_PAUSE);
     }
     let (_, token, _, previous, expired_for) = read::<DB>(conn, &lock).await?;
@@ -197,12 +213,12 @@ pub(crate) async fn acquire<DB: Driver>(
             "the lease was contended (certification failures) before it was taken"
         );
     }
-    Ok(Lease {
+    Ok(Some(Lease {
         lock,
         holder,
         token,
         duration,
-    })
+    }))
 }
 
 impl Lease {

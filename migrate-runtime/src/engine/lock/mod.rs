@@ -5,14 +5,20 @@
 //! for inside a statement: a waiter blocked in `pg_advisory_lock` would hold a snapshot that a
 //! `CREATE INDEX CONCURRENTLY` in the holder's migration waits for, a deadlock. The jitter keeps
 //! a herd of waiters from polling in step, and the short ceiling lets each see the release
-//! within a few tens of milliseconds.
+//! within a few tens of milliseconds. A waiter that came to apply also reads the newest
+//! tracking row between attempts ([`Watch`]): once another runner has applied what it came
+//! for, it returns without taking the lock; while the row moves, the holder is at work and the
+//! lock is not worth trying, so a waiting herd sends one cheap query per round.
 
 use std::time::{Duration, Instant};
 
+use super::validate;
 use super::Cx;
+use crate::driver::tracking::{self, Newest};
 use crate::driver::{Conn, Driver, Table};
 use crate::error::Error;
 use crate::runner::Locking;
+use crate::table::{Migrator, Version};
 
 pub(crate) mod lease;
 
@@ -22,6 +28,11 @@ use lease::Lease;
 const FIRST_PAUSE: Duration = Duration::from_millis(2);
 /// The longest pause between two attempts.
 const MAX_PAUSE: Duration = Duration::from_millis(25);
+/// How long a runner waits before it says so, naming the holder (a herd released together
+/// would otherwise query who holds the lock once per instance, as the holder starts work).
+pub(crate) const SAY_WAITING: Duration = Duration::from_secs(1);
+/// The longest pause of a waiter that sees much of the holder's work remaining.
+const LONG_PAUSE: Duration = Duration::from_millis(100);
 
 /// A held lock, released by [`release`].
 pub(crate) enum Guard<L> {
@@ -43,6 +54,131 @@ impl<L> Guard<L> {
     }
 }
 
+/// The fast path's test, which a waiter that came to apply also makes between attempts:
+/// whether everything up to the target is applied (by another runner, meanwhile).
+#[derive(Clone, Copy)]
+pub(crate) struct Settled<'a> {
+    pub migrator: &'a Migrator,
+    pub target: Option<Version>,
+}
+
+impl Settled<'_> {
+    /// Whether the newest row of `table` says there is nothing to do.
+    pub async fn done<DB: Driver>(
+        &self,
+        conn: &mut DB::Connection,
+        table: &Table,
+    ) -> Result<bool, Error> {
+        let newest = tracking::newest::<DB>(conn, table).await?;
+        Ok(validate::up_to_date(self.migrator, &newest, self.target))
+    }
+}
+
+/// What a waiter that came to apply has seen of the holder's work, look after look.
+pub(crate) struct Watch<'a> {
+    settled: Settled<'a>,
+    table: &'a Table,
+    last: Option<Newest>,
+    /// When the first look saw the holder at which migration of the set, and when the last
+    /// look saw it at which: the holder's pace.
+    first_seen: Option<(Instant, usize)>,
+    last_seen: Option<usize>,
+}
+
+/// What one look saw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Seen {
+    /// Everything the waiter came for is applied.
+    Done,
+    /// The newest row changed since the last look: the holder is at work.
+    Moved,
+    /// Nothing changed (or this is the first look): worth trying the lock.
+    Still,
+}
+
+impl<'a> Watch<'a> {
+    pub fn new(settled: Settled<'a>, table: &'a Table) -> Self {
+        Watch {
+            settled,
+            table,
+            last: None,
+            first_seen: None,
+            last_seen: None,
+        }
+    }
+
+    /// The pause before the next look: `base`, or longer while the holder's pace says much
+    /// of its work remains — half the time that work should take, up to [`LONG_PAUSE`]. A
+    /// herd waiting on a long run then sends a few queries, not one per waiter every few
+    /// milliseconds, and still looks often as the end nears.
+    pub fn pause(&self, base: Duration) -> Duration {
+        let (Some((since, first)), Some(at)) = (self.first_seen, self.last_seen) else {
+            return base;
+        };
+        let (done, remaining) = (at.saturating_sub(first), self.remaining(at));
+        if done == 0 || remaining == 0 {
+            return base;
+        }
+        let per_migration = since.elapsed() / u32::try_from(done).unwrap_or(u32::MAX);
+        let left = per_migration.saturating_mul(u32::try_from(remaining).unwrap_or(u32::MAX));
+        base.max((left / 2).min(LONG_PAUSE))
+    }
+
+    /// Migrations of the waiter's set after the one at `index`, up to its target.
+    fn remaining(&self, index: usize) -> usize {
+        let migrations = self.settled.migrator.migrations();
+        let end = match self.settled.target {
+            Some(target) => migrations.partition_point(|m| m.version() <= target),
+            None => migrations.len(),
+        };
+        end.saturating_sub(index + 1)
+    }
+
+    /// Reads the newest row. A stale read only says "not yet", so it needs no causal read on
+    /// Galera; nor does a read aborted by a conflict (Galera aborts it when another node's
+    /// DDL replicates), which counts as nothing seen.
+    pub async fn look<DB: Driver>(&mut self, conn: &mut DB::Connection) -> Result<Seen, Error> {
+        let newest = match tracking::newest::<DB>(conn, self.table).await {
+            Ok(newest) => newest,
+            Err(e) if DB::is_conflict(&e) => return Ok(Seen::Still),
+            Err(e) => return Err(e.into()),
+        };
+        if validate::up_to_date(self.settled.migrator, &newest, self.settled.target) {
+            return Ok(Seen::Done);
+        }
+        let moved = self.last.as_ref().is_some_and(|last| *last != newest);
+        if let Newest::Row { version, .. } = &newest {
+            let index = Version::new(*version).and_then(|v| self.settled.migrator.index(v));
+            if let Some(index) = index {
+                self.first_seen.get_or_insert((Instant::now(), index));
+                self.last_seen = Some(index);
+            }
+        }
+        self.last = Some(newest);
+        Ok(if moved { Seen::Moved } else { Seen::Still })
+    }
+}
+
+/// Before each attempt but the first (the fast path has just looked): whether to try the lock
+/// (`Some(true)`), skip it because the holder is visibly at work (`Some(false)`: one query
+/// per round, not two, while a herd waits), or stop because the work is done (`None`).
+async fn worth_trying<DB: Driver>(
+    watch: &mut Option<Watch<'_>>,
+    first: &mut bool,
+    conn: &mut DB::Connection,
+) -> Result<Option<bool>, Error> {
+    let seen = match watch {
+        Some(watch) if !*first => watch.look::<DB>(conn).await?,
+        _ => Seen::Still,
+    };
+    *first = false;
+    Ok(match seen {
+        Seen::Done => None,
+        Seen::Moved => Some(false),
+        Seen::Still => Some(true),
+    })
+}
+
 /// The strategy the settings name for this database: `auto` asks the server.
 pub(crate) async fn strategy<DB: Driver>(
     cx: Cx<'_>,
@@ -55,20 +191,27 @@ pub(crate) async fn strategy<DB: Driver>(
     })
 }
 
-/// Takes the lock of `table` by `strategy`, waiting up to the lock timeout.
+/// Takes the lock of `table` by `strategy`, waiting up to the lock timeout; `None` when,
+/// while it waited, another runner did what `settled` asks for.
 pub(crate) async fn acquire<DB: Driver>(
     cx: Cx<'_>,
     conn: &mut Conn<'_, DB>,
     table: &Table,
     strategy: Locking,
-) -> Result<Guard<DB::Lock>, Error> {
+    settled: Option<Settled<'_>>,
+) -> Result<Option<Guard<DB::Lock>>, Error> {
     match strategy {
-        Locking::None => return Ok(Guard::None),
+        Locking::None => return Ok(Some(Guard::None)),
         Locking::Lease => {
             let lock = lease::lock_table::<DB>(table);
             let options = cx.options;
-            let held = lease::acquire::<DB>(conn.get(), lock, options.lease, options.lock_timeout);
-            return Ok(Guard::Lease(held.await?));
+            let wait = lease::Wait {
+                duration: options.lease,
+                timeout: options.lock_timeout,
+                watch: settled.map(|s| Watch::new(s, table)),
+            };
+            let held = lease::acquire::<DB>(conn.get(), lock, wait).await?;
+            return Ok(held.map(Guard::Lease));
         }
         Locking::Auto | Locking::Session => {}
     }
@@ -77,9 +220,17 @@ pub(crate) async fn acquire<DB: Driver>(
     let start = Instant::now();
     let mut pause = FIRST_PAUSE;
     let mut logged = false;
+    let mut watch = settled.map(|s| Watch::new(s, table));
+    let mut first = true;
     loop {
-        if let Some(lock) = DB::try_lock(conn, table).await? {
-            return Ok(Guard::Session(lock));
+        match worth_trying::<DB>(&mut watch, &mut first, conn).await? {
+            None => return Ok(None),
+            Some(true) => {
+                if let Some(lock) = DB::try_lock(conn, table).await? {
+                    return Ok(Some(Guard::Session(lock)));
+                }
+            }
+            Some(false) => {}
         }
         if start.elapsed() >= timeout {
             return Err(Error::LockTimeout {
@@ -87,12 +238,13 @@ pub(crate) async fn acquire<DB: Driver>(
                 holder: DB::holder(conn, table).await,
             });
         }
-        if !logged {
+        if !logged && start.elapsed() >= SAY_WAITING {
             let holder = DB::holder(conn, table).await;
             tracing::info!(holder = holder.as_deref().unwrap_or("unknown"), table = %table.key, "waiting for the migration lock");
             logged = true;
         }
-        tokio::time::sleep(jittered(pause)).await;
+        let next = watch.as_ref().map_or(pause, |w| w.pause(pause));
+        tokio::time::sleep(jittered(next)).await;
         pause = (pause * 2).min(MAX_PAUSE);
     }
 }
