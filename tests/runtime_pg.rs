@@ -298,3 +298,63 @@ async fn lock_released_when_a_run_is_cancelled() {
         .expect("the lock of the cancelled run was released");
     assert_eq!(versions(&report), [1]);
 }
+
+/// Atomic mode sends many migrations per round trip: a failure is still placed in its own
+/// file and line — by the server's error position, and by the statements that completed when
+/// the server gives none — nothing of the run stays, and each tracking row keeps its own
+/// duration, not the time since its batch began.
+#[tokio::test]
+async fn atomic_batches_place_failures_and_time_each_migration() {
+    let Some(db) = Pg::fresh("atomic_batches").await else {
+        return;
+    };
+    let dir = Dir::new(&[
+        ("1_a.sql", "CREATE TABLE a (id INT);\n"),
+        ("2_b.sql", "CREATE TABLE b (id INT);\nSELECT pg_sleep(0.3);\n"),
+        (
+            "3_c.sql",
+            "CREATE TABLE c (id INT);\n\nINSERT INTO c VALUES (1);\nINSERT INTO nope VALUES (1);\n",
+        ),
+        ("4_d.sql", "CREATE TABLE d (id INT);\n"),
+    ]);
+    let pool = db.pool().clone();
+    let atomic = |dir: &Dir| {
+        let (set, pool) = (dir.migrator(), pool.clone());
+        async move { set.runner().atomic(true).run(&pool).await }
+    };
+    let placed = |err: &Error| match err {
+        Error::Failed {
+            version,
+            file,
+            line,
+            ..
+        } => (version.get(), file.rsplit('/').next().map(str::to_owned), *line),
+        other => panic!("expected Failed: {other}"),
+    };
+    // the server's position: `nope`, line 4
+    let err = atomic(&dir).await.unwrap_err();
+    assert_eq!(placed(&err), (3, Some("3_c.sql".to_owned()), Some(4)), "{err}");
+    assert!(!db.has_table("a").await);
+    assert_eq!(db.tracked().await, 0);
+
+    // no position (an error while executing): the statements that completed place it
+    dir.write(
+        "3_c.sql",
+        "CREATE TABLE c (id INT);\nINSERT INTO c VALUES (1);\nSELECT 1 / (SELECT count(*) FROM c WHERE id = 2);\n",
+    );
+    let err = atomic(&dir).await.unwrap_err();
+    assert_eq!(placed(&err), (3, Some("3_c.sql".to_owned()), Some(3)), "{err}");
+    assert!(!db.has_table("a").await);
+
+    dir.write("3_c.sql", "CREATE TABLE c (id INT);\n");
+    let report = atomic(&dir).await.expect("atomic");
+    assert_eq!(versions(&report), [1, 2, 3, 4]);
+    let slow = db
+        .count("SELECT duration_ms FROM _migrations WHERE version = 2")
+        .await;
+    let after = db
+        .count("SELECT max(duration_ms) FROM _migrations WHERE version > 2")
+        .await;
+    assert!(slow >= 300, "migration 2 slept 300 ms, recorded {slow} ms");
+    assert!(after < 300, "migrations after 2 recorded {after} ms: counted from the batch's start");
+}

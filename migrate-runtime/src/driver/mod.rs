@@ -79,6 +79,13 @@ pub trait Driver: Database + Sized + sealed::Sealed {
     /// With [`Driver::BATCH`]: SQL for the milliseconds the batch has taken so far.
     #[doc(hidden)]
     const BATCH_ELAPSED_MS: &'static str = "0";
+    /// With [`Driver::BATCH`]: a statement that marks the time in the transaction, for
+    /// [`Driver::BATCH_SINCE_MARK_MS`] (atomic mode's batches of several migrations).
+    #[doc(hidden)]
+    const BATCH_MARK: &'static str = "SELECT 0";
+    /// With [`Driver::BATCH`]: SQL for the milliseconds since the last [`Driver::BATCH_MARK`].
+    #[doc(hidden)]
+    const BATCH_SINCE_MARK_MS: &'static str = "0";
     #[doc(hidden)]
     const TYPES: Types;
     /// A query of one text column: the session state a migration may change and a run puts

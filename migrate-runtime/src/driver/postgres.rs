@@ -34,6 +34,11 @@ impl Driver for Postgres {
     // the time since the batch (the query message) arrived
     const BATCH_ELAPSED_MS: &'static str =
         "CAST(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000 AS BIGINT)";
+    // a transaction-local setting: nothing outlives the transaction, under a pooler too
+    const BATCH_MARK: &'static str =
+        "SELECT set_config('migrate.mark', extract(epoch FROM clock_timestamp())::text, true)";
+    const BATCH_SINCE_MARK_MS: &'static str = "CAST((extract(epoch FROM clock_timestamp()) \
+        - current_setting('migrate.mark')::numeric) * 1000 AS BIGINT)";
     const TYPES: Types = Types {
         bigint: "BIGINT",
         int: "INTEGER",

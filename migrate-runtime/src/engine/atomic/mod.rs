@@ -1,5 +1,5 @@
 //! Atomic mode: every pending migration in one transaction, all or nothing (PostgreSQL and
-//! SQLite).
+//! SQLite); on PostgreSQL many migrations per round trip ([`batch`]).
 
 use std::time::Instant;
 
@@ -12,6 +12,8 @@ use crate::driver::{Driver, GuardSql, Scope};
 use crate::error::{Error, Subject};
 use crate::report::Applied;
 use crate::table::Transaction;
+
+mod batch;
 
 /// Applies `plan.pending` in one transaction; a failure rolls back all of them.
 pub(crate) async fn apply<DB: Driver>(
@@ -76,7 +78,52 @@ async fn all_in_one<DB: Driver>(
         roll_back::<DB>(conn).await;
         return Err(e);
     }
-    let mut applied = Vec::new();
+    let applied = if DB::BATCH {
+        batch::apply::<DB>(conn, held, plan, chains).await
+    } else {
+        each::<DB>(conn, held, plan, chains).await
+    };
+    match applied {
+        Ok(applied) => {
+            DB::exec(conn, "COMMIT").await?;
+            Ok(applied)
+        }
+        Err(error) => {
+            roll_back::<DB>(conn).await;
+            Err(lock_table_full(error, plan))
+        }
+    }
+}
+
+/// A failure for want of lock table space says what atomic mode has to do with it.
+fn lock_table_full(mut error: Error, plan: &Plan<'_>) -> Error {
+    let at = error
+        .version()
+        .and_then(|v| plan.pending.iter().position(|m| m.version() == v));
+    if let Error::Failed { hint, source, .. } = &mut error {
+        let locks = source.to_string().contains("shared memory")
+            || hint
+                .as_deref()
+                .is_some_and(|h| h.contains("max_locks_per_transaction"));
+        if locks {
+            let so_far = at.map_or(plan.pending.len(), |i| i + 1);
+            *hint = Some(format!(
+                "atomic mode holds the lock of every table it touches until the end ({so_far} migrations so far): raise max_locks_per_transaction, or run without atomic"
+            ));
+        }
+    }
+    error
+}
+
+/// One migration at a time in the open transaction, statement by statement (a database that
+/// takes no batches).
+async fn each<DB: Driver>(
+    conn: &mut DB::Connection,
+    held: &Held,
+    plan: &Plan<'_>,
+    chains: &Chains<'_>,
+) -> Result<Vec<Applied>, Error> {
+    let mut applied = Vec::with_capacity(plan.pending.len());
     // a timeout one migration set lasts to the end of the transaction: the next one that
     // sets none puts it back
     let mut guarded = false;
@@ -87,44 +134,13 @@ async fn all_in_one<DB: Driver>(
         let scope = Scope::Transaction { reset: guarded };
         let guard_sql = held.guards.sql::<DB>(&guard, m.up(), scope);
         guarded |= !guard.is_empty();
-        let outcome = if DB::BATCH {
-            // the timeouts, the script and its row in one round trip
-            let row = tracking::write_sql::<DB>(
-                &held.table,
-                insert(m, chain, DB::BATCH_ELAPSED_MS, true),
-            );
-            let batch = format!("{}{}\n;\n{row};", guard_sql.begin, m.up_sql());
-            DB::exec_counted(conn, &batch).await.map_err(|failed| {
-                let subject = Subject::Migration(m.version());
-                let (shift, before) = (guard_sql.begin.len(), guard_sql.statements);
-                locate::in_batch::<DB>(subject, m.up(), failed, shift, before)
-            })
-        } else {
-            one_transaction::<DB>(conn, held, m, chain, (start, &guard_sql)).await
-        };
-        if let Err(mut error) = outcome {
-            if let Error::Failed { hint, source, .. } = &mut error {
-                let locks = source.to_string().contains("shared memory")
-                    || hint
-                        .as_deref()
-                        .is_some_and(|h| h.contains("max_locks_per_transaction"));
-                if locks {
-                    *hint = Some(format!(
-                        "atomic mode holds the lock of every table it touches until the end ({} migrations so far): raise max_locks_per_transaction, or run without atomic",
-                        applied.len() + 1
-                    ));
-                }
-            }
-            roll_back::<DB>(conn).await;
-            return Err(error);
-        }
+        one_transaction::<DB>(conn, held, m, chain, (start, &guard_sql)).await?;
         applied.push(Applied {
             version: m.version(),
             name: m.name().to_owned(),
             duration: start.elapsed(),
         });
     }
-    DB::exec(conn, "COMMIT").await?;
     Ok(applied)
 }
 
