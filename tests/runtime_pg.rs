@@ -310,7 +310,10 @@ async fn atomic_batches_place_failures_and_time_each_migration() {
     };
     let dir = Dir::new(&[
         ("1_a.sql", "CREATE TABLE a (id INT);\n"),
-        ("2_b.sql", "CREATE TABLE b (id INT);\nSELECT pg_sleep(0.3);\n"),
+        (
+            "2_b.sql",
+            "CREATE TABLE b (id INT);\nSELECT pg_sleep(0.3);\n",
+        ),
         (
             "3_c.sql",
             "CREATE TABLE c (id INT);\n\nINSERT INTO c VALUES (1);\nINSERT INTO nope VALUES (1);\n",
@@ -328,12 +331,20 @@ async fn atomic_batches_place_failures_and_time_each_migration() {
             file,
             line,
             ..
-        } => (version.get(), file.rsplit('/').next().map(str::to_owned), *line),
+        } => (
+            version.get(),
+            file.rsplit('/').next().map(str::to_owned),
+            *line,
+        ),
         other => panic!("expected Failed: {other}"),
     };
     // the server's position: `nope`, line 4
     let err = atomic(&dir).await.unwrap_err();
-    assert_eq!(placed(&err), (3, Some("3_c.sql".to_owned()), Some(4)), "{err}");
+    assert_eq!(
+        placed(&err),
+        (3, Some("3_c.sql".to_owned()), Some(4)),
+        "{err}"
+    );
     assert!(!db.has_table("a").await);
     assert_eq!(db.tracked().await, 0);
 
@@ -343,7 +354,11 @@ async fn atomic_batches_place_failures_and_time_each_migration() {
         "CREATE TABLE c (id INT);\nINSERT INTO c VALUES (1);\nSELECT 1 / (SELECT count(*) FROM c WHERE id = 2);\n",
     );
     let err = atomic(&dir).await.unwrap_err();
-    assert_eq!(placed(&err), (3, Some("3_c.sql".to_owned()), Some(3)), "{err}");
+    assert_eq!(
+        placed(&err),
+        (3, Some("3_c.sql".to_owned()), Some(3)),
+        "{err}"
+    );
     assert!(!db.has_table("a").await);
 
     dir.write("3_c.sql", "CREATE TABLE c (id INT);\n");
@@ -356,5 +371,8 @@ async fn atomic_batches_place_failures_and_time_each_migration() {
         .count("SELECT max(duration_ms) FROM _migrations WHERE version > 2")
         .await;
     assert!(slow >= 300, "migration 2 slept 300 ms, recorded {slow} ms");
-    assert!(after < 300, "migrations after 2 recorded {after} ms: counted from the batch's start");
+    assert!(
+        after < 300,
+        "migrations after 2 recorded {after} ms: counted from the batch's start"
+    );
 }
