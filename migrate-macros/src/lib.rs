@@ -2,8 +2,8 @@
 //! procedural macro and the `#[migrate::test]` attribute. Use them through `migrate`; this
 //! crate's API changes without notice.
 //!
-//! The macro is thin: [`input`] parses the invocation, `migrate_core` reads and checks the
-//! directory, [`expand`] turns the checked set into tokens. [`test_attr`] turns a test
+//! The macro is thin: `input` parses the invocation, `migrate_core` reads and checks the
+//! directory, `expand` turns the checked set into tokens. `test_attr` turns a test
 //! function into a `#[test]` that calls `migrate::testing`.
 
 mod expand;
