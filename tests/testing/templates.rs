@@ -291,3 +291,54 @@ async fn a_version_that_is_not_in_the_set_is_refused() {
         "7 is not a migration of this set (its newest is 2): give `to` the version constant of one of its migrations (`embed_migrations!(pub mod db, \"migrations\")` makes one per migration, such as `db::CREATE_USERS`)"
     );
 }
+
+/// The view a database of a set with the repeatable migration `v` shows.
+macro_rules! view_of {
+    ($pool:expr) => {
+        sqlx::query_scalar::<_, i64>("SELECT x FROM v")
+            .fetch_one($pool)
+            .await
+            .unwrap()
+    };
+}
+
+/// A template holds the set's repeatable migrations: one edited is another template, never
+/// the old view.
+#[tokio::test]
+async fn an_edited_repeatable_migration_gets_a_new_template() {
+    let set = unique_set("repeatable", 1);
+    let view = |x: i64| {
+        format!("DROP VIEW IF EXISTS v;\nCREATE VIEW v AS SELECT CAST({x} AS BIGINT) AS x;\n")
+    };
+    set.write("repeatable/v.sql", &view(1));
+    let one = set.migrator();
+    let first = testing::fresh_sqlite_migrated(&one).await.unwrap();
+    let old = first.template().unwrap().to_owned();
+    assert_eq!(view_of!(&first.pool().await.unwrap()), 1);
+    set.write("repeatable/v.sql", &view(2));
+    let two = set.migrator();
+    let second = testing::fresh_sqlite_migrated(&two).await.unwrap();
+    let new = second.template().unwrap().to_owned();
+    assert_ne!(new, old);
+    let pool = second.pool().await.unwrap();
+    assert_eq!(view_of!(&pool), 2);
+    assert!(
+        two.run(&pool).await.unwrap().is_empty(),
+        "nothing left to apply"
+    );
+    pool.close().await;
+    std::fs::remove_file(&new).unwrap();
+
+    let Some(pg) = servers::available(testing::fresh_postgres_migrated(&one).await) else {
+        return;
+    };
+    assert_eq!(view_of!(&pg.pool().await.unwrap()), 1);
+    let pg_two = testing::fresh_postgres_migrated(&two).await.unwrap();
+    assert_ne!(pg_two.template(), pg.template());
+    let pool = pg_two.pool().await.unwrap();
+    assert_eq!(view_of!(&pool), 2);
+    assert!(
+        two.run(&pool).await.unwrap().is_empty(),
+        "nothing left to apply"
+    );
+}

@@ -18,7 +18,8 @@ pub(super) const BUILDING: &str = "migrate_bld_";
 /// MySQL's 64): `<set>` is 12 hex digits of the first migration's chain, the same for every
 /// version of a set as it grows; `<kind>` is `h` for the whole set, `v` for a set up to an
 /// older version (`to = …`); `<chain>` is 32 hex digits of the chain of the last migration
-/// applied, which names the exact schema. A template being built is `migrate_bld_…`.
+/// applied — for the whole set its head chain, which covers the repeatable migrations too —
+/// which names the exact schema. A template being built is `migrate_bld_…`.
 #[derive(Debug)]
 pub(crate) struct Key {
     set: String,
@@ -67,10 +68,17 @@ impl Key {
             })
             .collect();
         let short = |c: &[u8; 32]| to_hex(c)[..32].to_owned();
+        let head = count == migrations.len();
         Ok(Some(Key {
             set: to_hex(&all[0])[..12].to_owned(),
-            head: count == migrations.len(),
-            chain: all[count - 1],
+            head,
+            // the whole set's template holds its repeatable migrations too, and its newest row
+            // the head chain sealed over them: another content is another template
+            chain: if head {
+                *migrator.head_chain()
+            } else {
+                all[count - 1]
+            },
             version: migrations[count - 1].version(),
             count,
             chains: all.iter().map(short).collect(),
@@ -223,6 +231,40 @@ mod tests {
         assert!(new.is_stale(&elsewhere));
         assert!(!new.is_stale("migrate_tpl_000000000000_h0"));
         assert!(!new.is_stale("postgres"));
+    }
+
+    #[test]
+    fn the_whole_sets_template_changes_with_a_repeatable_migration() {
+        let with = |view: &str| {
+            let dir = std::env::temp_dir().join(format!(
+                "migrate-key-repeatable-{}-{:?}",
+                std::process::id(),
+                std::thread::current().id()
+            ));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(dir.join("repeatable")).unwrap();
+            std::fs::write(dir.join("1_t.sql"), "CREATE TABLE t (id INT);\n").unwrap();
+            std::fs::write(dir.join("repeatable/v.sql"), view).unwrap();
+            let migrator = Migrator::from_dir(&dir).unwrap();
+            std::fs::remove_dir_all(&dir).unwrap();
+            migrator
+        };
+        let one = with("CREATE VIEW v AS SELECT 1 AS x;\n");
+        let two = with("CREATE VIEW v AS SELECT 2 AS x;\n");
+        let (old, new) = (
+            Key::new(&one, None).unwrap().unwrap(),
+            Key::new(&two, None).unwrap().unwrap(),
+        );
+        assert_ne!(old.name(), new.name());
+        assert_eq!(&new.name()[26..], &to_hex(two.head_chain())[..32]);
+        // complete when the newest row carries the head chain, sealed over the view
+        assert_eq!(new.newest().1, two.head_chain());
+        assert!(new.is_stale(&old.name()));
+        assert!(!new.is_stale(&new.name()));
+        // up to the newest version is the whole set, repeatable migrations included
+        let at_one = |m: &Migrator| Key::new(m, Version::new(1)).unwrap().unwrap();
+        assert_eq!(&at_one(&one).name()[24..26], "_h");
+        assert_eq!(at_one(&one).name(), old.name());
     }
 
     #[test]
