@@ -50,6 +50,11 @@ async fn main() {
     let work = std::env::temp_dir().join(format!("migrate-bench-{}", std::process::id()));
     std::fs::create_dir_all(&work).expect("work dir");
 
+    // Both clusters on the disk, not in /dev/shm (where the test suite puts its clusters and
+    // where fsync would cost nothing): the durable cluster must pay for its commits.
+    if std::env::var_os("MIGRATE_TEST_POSTGRES_DIR").is_none() {
+        std::env::set_var("MIGRATE_TEST_POSTGRES_DIR", std::env::temp_dir());
+    }
     let locks = ("max_locks_per_transaction", "64");
     let durable = [
         locks,
