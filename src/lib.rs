@@ -192,7 +192,9 @@ pub mod build {
 /// machine's PostgreSQL binaries), `SqlitePool` (a temporary file), `MySqlPool` (a new
 /// database on the server of the URL, else on a private MariaDB server). The test runs on a
 /// current-thread Tokio runtime; it may return `()` or `Result<(), E>`. Other attributes
-/// (`#[ignore]`, `#[should_panic]`) stay on the test.
+/// (`#[ignore]`, `#[should_panic]`) stay on the test. A test with `#[should_panic]` fails,
+/// rather than being skipped, on a machine without the database's server: the skip returns
+/// without panicking. Prefer asserting on an `Err` the test returns.
 ///
 /// Options:
 ///
