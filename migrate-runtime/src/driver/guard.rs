@@ -61,6 +61,7 @@ pub struct GuardSql {
 
 impl GuardSql {
     /// `begin` from `settings`, each a complete statement without its `;`.
+    #[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
     pub(crate) fn begin_with(settings: Vec<String>, end: String) -> Self {
         let statements = settings.len();
         let begin = settings.iter().map(|s| format!("{s};\n")).collect();
