@@ -376,3 +376,36 @@ async fn atomic_batches_place_failures_and_time_each_migration() {
         "migrations after 2 recorded {after} ms: counted from the batch's start"
     );
 }
+
+/// In atomic mode a migration's lock timeout holds for it alone: the next migration in the
+/// same transaction (and the same batch) that sets none runs with the server's default again.
+#[tokio::test]
+async fn atomic_timeouts_hold_for_their_migration_only() {
+    let Some(db) = Pg::fresh("atomic_timeouts").await else {
+        return;
+    };
+    let dir = Dir::new(&[
+        (
+            "1_a.sql",
+            "-- migrate:lock-timeout 2s\nCREATE TABLE seen (version INT, lock_timeout TEXT);\nINSERT INTO seen SELECT 1, current_setting('lock_timeout');\n",
+        ),
+        (
+            "2_b.sql",
+            "INSERT INTO seen SELECT 2, current_setting('lock_timeout');\n",
+        ),
+    ]);
+    let set = dir.migrator();
+    let report = set
+        .runner()
+        .atomic(true)
+        .run(db.pool())
+        .await
+        .expect("atomic");
+    assert_eq!(versions(&report), [1, 2]);
+    let seen: Vec<(i32, String)> =
+        migrate::sqlx::query_as("SELECT version, lock_timeout FROM seen ORDER BY version")
+            .fetch_all(db.pool())
+            .await
+            .expect("seen");
+    assert_eq!(seen, [(1, "2s".to_owned()), (2, "0".to_owned())]);
+}

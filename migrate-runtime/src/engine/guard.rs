@@ -96,7 +96,9 @@ impl Guards {
     /// The SQL that sets `guard` in `scope`.
     pub fn sql<DB: Driver>(&self, guard: &Guard, script: &Script, scope: Scope) -> GuardSql {
         let support = self.support.get().copied().unwrap_or_default();
-        if guard.is_empty() {
+        // nothing to set — unless an earlier migration of the same transaction set something
+        // that must be put back
+        if guard.is_empty() && scope != (Scope::Transaction { reset: true }) {
             return GuardSql::default();
         }
         if scope == Scope::Session && self.lease && !support.per_statement {
