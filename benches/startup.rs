@@ -101,10 +101,18 @@ async fn main() {
                 .iter()
                 .map(|m| m.up_sql().to_owned())
                 .collect();
+            let case = common::Case {
+                shape,
+                n,
+                ours: &ours,
+                theirs: &theirs,
+                scripts: &scripts,
+                noop_runs,
+            };
             for pg in [&mut durable, &mut fast] {
-                postgres::tables(pg, shape, n, &ours, &theirs, &scripts, noop_runs).await;
+                postgres::tables(pg, &case).await;
             }
-            sqlite::tables(&work, shape, n, &ours, &theirs, &scripts, noop_runs).await;
+            sqlite::tables(&work, &case).await;
         }
     }
 

@@ -8,6 +8,18 @@ use migrate::sqlx::{self, AssertSqlSafe, SqlitePool};
 
 pub use crate::sets::{generate, median, ms, stats, Shape};
 
+/// One set as both databases' tables measure it: its shape and size, the two tools' tables of
+/// it, its scripts (for the floors), and the no-op's sample size.
+#[derive(Clone, Copy)]
+pub struct Case<'a> {
+    pub shape: Shape,
+    pub n: usize,
+    pub ours: &'a migrate::Migrator,
+    pub theirs: &'a sqlx::migrate::Migrator,
+    pub scripts: &'a [String],
+    pub noop_runs: usize,
+}
+
 /// Times `$body` `$runs` times after a warm-up of 10: (median, p10, p90).
 macro_rules! sample {
     ($runs:expr, $body:expr) => {{

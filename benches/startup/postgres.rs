@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use migrate::sqlx::{self, PgPool};
 
-use crate::common::{apply_runs, floor_apply, floor_atomic, median, ms, rotate, sample, Shape};
+use crate::common::{
+    apply_runs, floor_apply, floor_atomic, median, ms, rotate, sample, Case, Shape,
+};
 use crate::proxy::{proxy, Counters, Traffic};
 use crate::servers::TempCluster;
 
@@ -35,28 +37,22 @@ impl Pg {
 
     /// A new database; its URL through the proxy.
     pub fn fresh_url(&mut self) -> String {
-        self.next += 1;
-        let name = format!("bench{}", self.next);
-        self.cluster
-            .create_database(&name)
-            .expect("create database");
-        format!(
-            "postgres://postgres@127.0.0.1:{}/{name}?sslmode=disable",
-            self.proxy_port
-        )
+        self.new_database(self.proxy_port)
     }
 
     /// A new database; its URL straight to the cluster.
     pub fn fresh_direct_url(&mut self) -> String {
+        self.new_database(self.cluster.port())
+    }
+
+    /// Creates the next database; its URL on `port`.
+    fn new_database(&mut self, port: u16) -> String {
         self.next += 1;
         let name = format!("bench{}", self.next);
         self.cluster
             .create_database(&name)
             .expect("create database");
-        format!(
-            "postgres://postgres@127.0.0.1:{}/{name}?sslmode=disable",
-            self.cluster.port()
-        )
+        format!("postgres://postgres@127.0.0.1:{port}/{name}?sslmode=disable")
     }
 
     /// A new database behind a pool of two connections.
@@ -81,15 +77,15 @@ impl Pg {
 }
 
 /// The no-op, apply and atomic rows of one set on `pg`.
-pub async fn tables(
-    pg: &mut Pg,
-    shape: Shape,
-    n: usize,
-    ours: &migrate::Migrator,
-    theirs: &sqlx::migrate::Migrator,
-    scripts: &[String],
-    noop_runs: usize,
-) {
+pub async fn tables(pg: &mut Pg, case: &Case<'_>) {
+    let Case {
+        shape,
+        n,
+        ours,
+        theirs,
+        scripts,
+        noop_runs,
+    } = *case;
     let runs = apply_runs(n);
     let ran = rotate(
         3,

@@ -6,19 +6,19 @@ use std::path::Path;
 use migrate::sqlx::{self, SqlitePool};
 
 use crate::common::{
-    apply_runs, floor_apply, floor_atomic, median, ms, rotate, sample, sqlite_fresh, Shape,
+    apply_runs, floor_apply, floor_atomic, median, ms, rotate, sample, sqlite_fresh, Case, Shape,
 };
 
 /// The no-op, apply and atomic rows of one set on SQLite files in `work`.
-pub async fn tables(
-    work: &Path,
-    shape: Shape,
-    n: usize,
-    ours: &migrate::Migrator,
-    theirs: &sqlx::migrate::Migrator,
-    scripts: &[String],
-    noop_runs: usize,
-) {
+pub async fn tables(work: &Path, case: &Case<'_>) {
+    let Case {
+        shape,
+        n,
+        ours,
+        theirs,
+        scripts,
+        noop_runs,
+    } = *case;
     let runs = apply_runs(n);
     let ran = rotate(
         3,

@@ -61,4 +61,5 @@ pub use sqlx;
 pub mod __private {
     pub use crate::driver::tracking::{self, Newest, Row, Table};
     pub use crate::driver::{Cell, Conn, Types};
+    pub use crate::fleet::target::without_password;
 }

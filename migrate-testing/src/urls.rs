@@ -45,23 +45,8 @@ pub(crate) fn with_path(url: &str, name: &str) -> String {
     out
 }
 
-/// A URL as shown in messages: without the password.
-pub(crate) fn without_password(url: &str) -> String {
-    let Some(start) = url.find("://").map(|i| i + 3) else {
-        return url.to_owned();
-    };
-    let end = url[start..]
-        .find(['/', '?'])
-        .map_or(url.len(), |i| start + i);
-    match url[start..end].rfind('@') {
-        Some(at) => {
-            let userinfo = &url[start..start + at];
-            let user = userinfo.split(':').next().unwrap_or_default();
-            format!("{}{user}@{}", &url[..start], &url[start + at + 1..])
-        }
-        None => url.to_owned(),
-    }
-}
+/// A URL as shown in messages: without the password (the runtime's rule, as fleets show it).
+pub(crate) use migrate_runtime::__private::without_password;
 
 #[cfg(test)]
 mod tests {

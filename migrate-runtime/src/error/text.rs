@@ -134,6 +134,14 @@ pub(crate) fn unrecorded(
     )
 }
 
+/// Why a dirty script stopped, as the messages put it after "stopped".
+fn stopped_because(error: Option<&str>) -> String {
+    error.map_or_else(
+        || " (the process stopped mid-way)".to_owned(),
+        |e| format!(" ({e})"),
+    )
+}
+
 /// A dirty migration: where it stopped, what is applied, what to do.
 pub(crate) fn dirty(
     version: Version,
@@ -142,10 +150,7 @@ pub(crate) fn dirty(
     error: Option<&str>,
     words: &Vocabulary,
 ) -> String {
-    let why = error.map_or_else(
-        || " (the process stopped mid-way)".to_owned(),
-        |e| format!(" ({e})"),
-    );
+    let why = stopped_because(error);
     let resume = format!("run again with {}", words.resume);
     let force = words.say(words.force, version);
     if done >= total {
@@ -177,10 +182,7 @@ pub(crate) fn repeatable_dirty(
     error: Option<&str>,
     words: &Vocabulary,
 ) -> String {
-    let why = error.map_or_else(
-        || " (the process stopped mid-way)".to_owned(),
-        |e| format!(" ({e})"),
-    );
+    let why = stopped_because(error);
     format!(
         "repeatable migration `{name}` ({file}) is dirty: it stopped after statement {done} of {total}, before {file}:{line}{why}; statements 1 to {done} are applied. Repair what statement {} may have left, then run again with {}: it continues from that statement, or starts the file over from its first statement if you changed any of the statements already applied",
         done + 1,

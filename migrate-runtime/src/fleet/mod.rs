@@ -34,7 +34,7 @@ mod run;
 #[cfg(feature = "postgres")]
 mod schemas;
 mod state;
-mod target;
+pub(crate) mod target;
 mod tenant;
 
 pub use target::Target;

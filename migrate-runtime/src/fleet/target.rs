@@ -112,8 +112,8 @@ impl fmt::Display for Target {
     }
 }
 
-/// A URL as shown: without the password.
-pub(crate) fn without_password(url: &str) -> String {
+/// A URL as shown in messages and reports: without the password.
+pub fn without_password(url: &str) -> String {
     let Some(start) = url.find("://").map(|i| i + 3) else {
         return url.to_owned();
     };

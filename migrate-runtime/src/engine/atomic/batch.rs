@@ -9,7 +9,8 @@ use super::super::apply::insert;
 use super::super::held::Held;
 use super::super::validate::Plan;
 use super::super::{locate, statements, Chains};
-use crate::driver::{tracking, Driver, Scope};
+use super::Timeouts;
+use crate::driver::{tracking, Driver};
 use crate::error::{Error, Subject};
 use crate::report::Applied;
 use crate::table::Migration;
@@ -85,9 +86,7 @@ pub(super) async fn apply<DB: Driver>(
     chains: &Chains<'_>,
 ) -> Result<Vec<Applied>, Error> {
     let mut applied = Vec::with_capacity(plan.pending.len());
-    // a timeout one migration set lasts to the end of the transaction: the next one that
-    // sets none puts it back
-    let mut guarded = false;
+    let mut timeouts = Timeouts::default();
     let mut next = 0;
     while next < plan.pending.len() {
         let started = Instant::now();
@@ -97,10 +96,7 @@ pub(super) async fn apply<DB: Driver>(
                 break;
             }
             next += 1;
-            let guard = held.guards.of::<DB>(conn, m.up()).await?;
-            let scope = Scope::Transaction { reset: guarded };
-            let guard_sql = held.guards.sql::<DB>(&guard, m.up(), scope);
-            guarded |= !guard.is_empty();
+            let guard_sql = timeouts.of::<DB>(held, conn, m.up()).await?;
             let row = insert(m, chains.of(m)?, DB::BATCH_SINCE_MARK_MS, true);
             let row = tracking::write_sql::<DB>(&held.table, row);
             batch.push::<DB>(m, (&guard_sql.begin, guard_sql.statements), &row);

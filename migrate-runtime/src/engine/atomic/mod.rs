@@ -11,9 +11,31 @@ use crate::driver::tracking::{self, Write};
 use crate::driver::{Driver, GuardSql, Scope};
 use crate::error::{Error, Subject};
 use crate::report::Applied;
-use crate::table::Transaction;
+use crate::table::{Script, Transaction};
 
 mod batch;
+
+/// The timeouts of each migration in the one transaction. One that a migration sets lasts to
+/// the end of the transaction, so the next migration that sets none puts it back.
+#[derive(Default)]
+struct Timeouts {
+    set: bool,
+}
+
+impl Timeouts {
+    /// The SQL that gives `script` its timeouts in the open transaction.
+    async fn of<DB: Driver>(
+        &mut self,
+        held: &Held,
+        conn: &mut DB::Connection,
+        script: &Script,
+    ) -> Result<GuardSql, Error> {
+        let guard = held.guards.of::<DB>(conn, script).await?;
+        let scope = Scope::Transaction { reset: self.set };
+        self.set |= !guard.is_empty();
+        Ok(held.guards.sql::<DB>(&guard, script, scope))
+    }
+}
 
 /// Applies `plan.pending` in one transaction; a failure rolls back all of them.
 pub(crate) async fn apply<DB: Driver>(
@@ -124,16 +146,11 @@ async fn each<DB: Driver>(
     chains: &Chains<'_>,
 ) -> Result<Vec<Applied>, Error> {
     let mut applied = Vec::with_capacity(plan.pending.len());
-    // a timeout one migration set lasts to the end of the transaction: the next one that
-    // sets none puts it back
-    let mut guarded = false;
+    let mut timeouts = Timeouts::default();
     for m in &plan.pending {
         let start = Instant::now();
         let chain = chains.of(m)?;
-        let guard = held.guards.of::<DB>(conn, m.up()).await?;
-        let scope = Scope::Transaction { reset: guarded };
-        let guard_sql = held.guards.sql::<DB>(&guard, m.up(), scope);
-        guarded |= !guard.is_empty();
+        let guard_sql = timeouts.of::<DB>(held, conn, m.up()).await?;
         one_transaction::<DB>(conn, held, m, chain, (start, &guard_sql)).await?;
         applied.push(Applied {
             version: m.version(),
