@@ -69,8 +69,18 @@ impl Settled<'_> {
         conn: &mut DB::Connection,
         table: &Table,
     ) -> Result<bool, Error> {
+        Ok(self.read::<DB>(conn, table).await?.1)
+    }
+
+    /// The newest row of `table`, and whether it says there is nothing to do.
+    async fn read<DB: Driver>(
+        &self,
+        conn: &mut DB::Connection,
+        table: &Table,
+    ) -> Result<(Newest, bool), sqlx::Error> {
         let newest = tracking::newest::<DB>(conn, table).await?;
-        Ok(validate::up_to_date(self.migrator, &newest, self.target))
+        let done = validate::up_to_date(self.migrator, &newest, self.target);
+        Ok((newest, done))
     }
 }
 
@@ -138,14 +148,12 @@ impl<'a> Watch<'a> {
     /// Galera; nor does a read aborted by a conflict (Galera aborts it when another node's
     /// DDL replicates), which counts as nothing seen.
     pub async fn look<DB: Driver>(&mut self, conn: &mut DB::Connection) -> Result<Seen, Error> {
-        let newest = match tracking::newest::<DB>(conn, self.table).await {
-            Ok(newest) => newest,
+        let newest = match self.settled.read::<DB>(conn, self.table).await {
+            Ok((_, true)) => return Ok(Seen::Done),
+            Ok((newest, false)) => newest,
             Err(e) if DB::is_conflict(&e) => return Ok(Seen::Still),
             Err(e) => return Err(e.into()),
         };
-        if validate::up_to_date(self.settled.migrator, &newest, self.settled.target) {
-            return Ok(Seen::Done);
-        }
         let moved = self.last.as_ref().is_some_and(|last| *last != newest);
         if let Newest::Row { version, .. } = &newest {
             let index = Version::new(*version).and_then(|v| self.settled.migrator.index(v));
